@@ -1,0 +1,326 @@
+//! Start-up and serving: open the store, synchronise the configured kiosks, build the relay
+//! buses and the locker service into one cloneable [`AppState`], and serve the router on an
+//! injected listener until the shutdown token fires.
+
+use crate::auth::{self, password};
+use crate::config::{BoardConfig, BusConfig, BusPort, Config, KioskConfig};
+use crate::events::EventHub;
+use crate::lockers::Lockers;
+use crate::store::{LockerWiring, Store, UserRow};
+use crate::time::now_ms;
+use anyhow::{Context, bail};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use kioskhub_relay::sim::SimBus;
+use kioskhub_relay::{BoardSpec, RelayBus};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Rate limits keyed by client address.
+pub struct Limits {
+    login: DefaultKeyedRateLimiter<IpAddr>,
+    pairing: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Limits {
+    fn new() -> Self {
+        let five = NonZeroU32::new(5).expect("5 is not zero");
+        let thirty = NonZeroU32::new(30).expect("30 is not zero");
+        Limits {
+            login: RateLimiter::keyed(Quota::per_minute(five)),
+            pairing: RateLimiter::keyed(Quota::per_minute(thirty)),
+        }
+    }
+
+    fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Result<(), u64> {
+        limiter.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+
+    /// `POST /auth/login`: 5 per minute per address; `Err` holds the seconds to wait.
+    pub fn login(&self, ip: IpAddr) -> Result<(), u64> {
+        Self::check(&self.login, ip)
+    }
+
+    /// Pairing-code exchanges: 30 per minute per address (codes have 40 bits of entropy).
+    pub fn pairing(&self, ip: IpAddr) -> Result<(), u64> {
+        Self::check(&self.pairing, ip)
+    }
+
+    /// Forget addresses whose limits have fully recovered.
+    pub fn prune(&self) {
+        self.login.retain_recent();
+        self.pairing.retain_recent();
+    }
+}
+
+pub struct AppInner {
+    pub config: Config,
+    pub store: Store,
+    pub lockers: Lockers,
+    pub events: EventHub,
+    /// Every configured bus with its driver, in configuration order.
+    pub relays: Vec<(BusConfig, Arc<dyn RelayBus>)>,
+    /// The simulated buses among them, for demo and tests (fault injection, pulse counts).
+    pub sim_buses: HashMap<String, Arc<SimBus>>,
+    pub limits: Limits,
+    pub metrics: PrometheusHandle,
+    /// A hash verified when a login names an unknown user, so both take the same time.
+    pub dummy_hash: String,
+}
+
+/// The state every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+/// Options that are not configuration: how the built-in simulator behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    /// Time a simulated board takes to confirm a pulse.
+    pub sim_delay: Duration,
+}
+
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| {
+                    // Another recorder is installed (several servers in one test process): keep a
+                    // private one so /metrics still renders.
+                    PrometheusBuilder::new().build_recorder().handle()
+                })
+        })
+        .clone()
+}
+
+/// Locker → (bus, slave, channel): boards in order, each filling its channels (spec §4.1).
+pub fn wiring(kiosk: &KioskConfig, boards: &[BoardConfig]) -> Vec<LockerWiring> {
+    let mut out = Vec::new();
+    let mut number = 1i64;
+    for (bus, slave) in &kiosk.boards {
+        let channels = boards
+            .iter()
+            .find(|b| &b.bus == bus && b.slave == *slave)
+            .map_or(16, |b| b.channels);
+        for channel in 1..=i64::from(channels) {
+            if number > i64::from(kiosk.lockers) {
+                return out;
+            }
+            out.push(LockerWiring {
+                number,
+                bus: bus.clone(),
+                slave: i64::from(*slave),
+                channel,
+            });
+            number += 1;
+        }
+    }
+    out
+}
+
+/// Configured buses with their drivers, and the simulated ones by name.
+type BuiltRelays = (
+    Vec<(BusConfig, Arc<dyn RelayBus>)>,
+    HashMap<String, Arc<SimBus>>,
+);
+
+fn build_relays(config: &Config, opts: StartOptions) -> anyhow::Result<BuiltRelays> {
+    let mut relays = Vec::new();
+    let mut sims = HashMap::new();
+    for bus in &config.buses {
+        let specs: Vec<BoardSpec> = config
+            .boards
+            .iter()
+            .filter(|b| b.bus == bus.name)
+            .map(|b| BoardSpec {
+                slave: b.slave,
+                kind: b.kind,
+                channels: b.channels,
+            })
+            .collect();
+        match &bus.port {
+            BusPort::Sim => {
+                let sim = Arc::new(SimBus::new(bus.name.clone(), &specs, opts.sim_delay));
+                sims.insert(bus.name.clone(), sim.clone());
+                relays.push((bus.clone(), sim as Arc<dyn RelayBus>));
+            }
+            BusPort::Serial(_) | BusPort::Tcp(_) => {
+                bail!(
+                    "bus {:?}: Modbus serial and TCP buses are not available in this build; use port = \"sim\"",
+                    bus.name
+                )
+            }
+        }
+    }
+    Ok((relays, sims))
+}
+
+/// Open the store, migrate, synchronise kiosks and lockers, and build the state. Fires no relay
+/// (rule 4).
+pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppState> {
+    let url = config.database_url();
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", crate::config::redact_url(&url)))?;
+    let secret = store.meta_or_init("card_secret", auth::new_token).await?;
+    sync_kiosks(&store, &config).await?;
+    let expired = store.expire_running_commands(now_ms()).await?;
+    if expired > 0 {
+        tracing::warn!(
+            expired,
+            "commands interrupted by the last shutdown were marked expired"
+        );
+    }
+    let (relays, sim_buses) = build_relays(&config, opts)?;
+    let events = EventHub::default();
+    let relay_map = relays
+        .iter()
+        .map(|(cfg, bus)| (cfg.name.clone(), bus.clone()))
+        .collect();
+    let lockers = Lockers::new(
+        store.clone(),
+        config.site.clone(),
+        config.kiosks.clone(),
+        relay_map,
+        secret.into_bytes(),
+        events.clone(),
+    );
+    let dummy_hash =
+        tokio::task::spawn_blocking(|| password::hash_blocking("kioskhub-dummy-password")).await?;
+    Ok(AppState(Arc::new(AppInner {
+        config,
+        store,
+        lockers,
+        events,
+        relays,
+        sim_buses,
+        limits: Limits::new(),
+        metrics: metrics_handle(),
+        dummy_hash,
+    })))
+}
+
+async fn sync_kiosks(store: &Store, config: &Config) -> anyhow::Result<()> {
+    let now = now_ms();
+    let mut tx = store.begin().await?;
+    for kiosk in &config.kiosks {
+        tx.upsert_kiosk(
+            &kiosk.id,
+            &config.site.id,
+            &kiosk.name,
+            i64::from(kiosk.lockers),
+            now,
+        )
+        .await?;
+        let kept = tx
+            .sync_lockers(&kiosk.id, &wiring(kiosk, &config.boards))
+            .await?;
+        if !kept.is_empty() {
+            tracing::warn!(kiosk = %kiosk.id, lockers = ?kept, "lockers removed from the configuration still have an owner; kept until freed");
+        }
+    }
+    let ids: Vec<String> = config.kiosks.iter().map(|k| k.id.clone()).collect();
+    let retired = tx.retire_kiosks_except(&ids).await?;
+    tx.commit().await?;
+    if !retired.is_empty() {
+        tracing::warn!(
+            ?retired,
+            "kiosks no longer in the configuration were retired"
+        );
+    }
+    Ok(())
+}
+
+/// Create the first admin if there is no user yet. Returns the password when one was created
+/// (random unless `password` is given). With `reset`, an existing `admin` gets `password`.
+pub async fn ensure_admin(
+    store: &Store,
+    password: Option<String>,
+    reset: bool,
+) -> anyhow::Result<Option<String>> {
+    if let Some(admin) = store.user_by_name("admin").await? {
+        if let (true, Some(pw)) = (reset, password)
+            && !password::verify(pw.clone(), admin.password_hash.clone()).await
+        {
+            let hash = password::hash(pw).await;
+            let mut tx = store.begin().await?;
+            tx.set_password_hash(&admin.id, &hash, now_ms()).await?;
+            tx.commit().await?;
+        }
+        return Ok(None);
+    }
+    if !store.users().await?.is_empty() {
+        return Ok(None);
+    }
+    let pw = password.unwrap_or_else(auth::random_password);
+    if pw.len() < password::MIN_PASSWORD_LEN {
+        bail!(
+            "KIOSKHUB_ADMIN_PASSWORD must have at least {} characters",
+            password::MIN_PASSWORD_LEN
+        );
+    }
+    create_user(store, "admin", auth::Role::Admin, &pw).await?;
+    Ok(Some(pw))
+}
+
+/// Create a staff account.
+pub async fn create_user(
+    store: &Store,
+    username: &str,
+    role: auth::Role,
+    pw: &str,
+) -> anyhow::Result<UserRow> {
+    let now = now_ms();
+    let user = UserRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        username: username.to_owned(),
+        role: role.as_str().to_owned(),
+        password_hash: password::hash(pw.to_owned()).await,
+        active: true,
+        created_at: now,
+    };
+    let mut tx = store.begin().await?;
+    tx.insert_user(&user).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Serve until `shutdown` is cancelled, then drain in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let jobs = tokio::spawn(crate::jobs::run_until_stopped(
+        state.clone(),
+        Duration::from_secs(5),
+        shutdown.clone(),
+    ));
+    let app = crate::http::router(state);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+    .await;
+    shutdown.cancel();
+    let _ = jobs.await;
+    result
+}

@@ -1,0 +1,333 @@
+//! Extractors: who is calling (a staff session with a permission, or an enrolled kiosk), where
+//! from, and request bodies, paths and queries that fail with the API's error shape.
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::auth::{Permission, Role, token_hash};
+use crate::lockers::Actor;
+use crate::store::NewAudit;
+use crate::time::{ms, now_ms};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "kioskhub_session";
+pub const DEVICE_COOKIE: &str = "kioskhub_device";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Renew a session's idle timer at most this often, so reads do not write on every request.
+const RENEW_EVERY_MS: i64 = 60_000;
+
+/// A cookie's value from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The caller's address and user agent, for audit and rate limits.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: Option<String>,
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let forwarded = state
+            .config
+            .server
+            .trust_proxy
+            .then(|| {
+                parts
+                    .headers
+                    .get("x-forwarded-for")?
+                    .to_str()
+                    .ok()?
+                    .split(',')
+                    .next()
+                    .map(|s| s.trim().to_owned())
+            })
+            .flatten();
+        let ip = forwarded
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+            })
+            .unwrap_or_else(|| "unknown".into());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(200).collect());
+        Ok(ClientInfo { ip, user_agent })
+    }
+}
+
+/// A signed-in staff member (any role). Checks the session and, on mutating requests, CSRF.
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+    pub session_hash: String,
+    pub csrf_token: String,
+    pub client: ClientInfo,
+}
+
+impl StaffUser {
+    pub fn actor(&self) -> Actor {
+        Actor::Staff {
+            user_id: self.id.clone(),
+            username: self.username.clone(),
+        }
+    }
+
+    /// Append to the audit trail; a failure to audit is logged, not returned.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        target: Option<&str>,
+        outcome: &str,
+        detail: Option<&str>,
+    ) {
+        let entry = NewAudit {
+            ts: now_ms(),
+            user_id: Some(&self.id),
+            username: Some(&self.username),
+            ip: Some(&self.client.ip),
+            user_agent: self.client.user_agent.as_deref(),
+            action,
+            target,
+            outcome,
+            detail,
+        };
+        if let Err(e) = state.store.audit(&entry).await {
+            tracing::error!(error = %e, action, "could not write an audit entry");
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = ClientInfo::from_request_parts(parts, state).await?;
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
+        let hash = token_hash(token);
+        let session = state
+            .store
+            .session(&hash)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        let now = now_ms();
+        let idle = ms(state.config.server.session_idle);
+        let absolute = ms(state.config.server.session_absolute);
+        let role = Role::parse(&session.user.role);
+        if now - session.last_seen_at > idle
+            || now - session.created_at > absolute
+            || !session.user.active
+            || role.is_none()
+        {
+            state.store.delete_session(&hash).await?;
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "your session has ended; sign in again",
+            ));
+        }
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !same(sent, &session.csrf_token) {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "csrf_failed",
+                    "missing or wrong X-CSRF-Token header",
+                ));
+            }
+        }
+        if now - session.last_seen_at > RENEW_EVERY_MS {
+            state.store.touch_session(&hash, now).await?;
+        }
+        Ok(StaffUser {
+            id: session.user.id,
+            username: session.user.username,
+            role: role.expect("role checked above"),
+            session_hash: hash,
+            csrf_token: session.csrf_token,
+            client,
+        })
+    }
+}
+
+/// A permission, as a type, so a handler's signature says who may call it.
+pub trait Perm: Send + Sync + 'static {
+    const P: Permission;
+}
+
+macro_rules! permissions {
+    ($($name:ident => $p:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("The `", stringify!($p), "` permission.")]
+            pub struct $name;
+            impl Perm for $name {
+                const P: Permission = Permission::$p;
+            }
+        )*
+    };
+}
+
+permissions! {
+    LockersView => LockersView,
+    LockersOpen => LockersOpen,
+    LockersBulkOpen => LockersBulkOpen,
+    LockersBlock => LockersBlock,
+    LockersRelease => LockersReleaseWithoutOpen,
+    LockersTransfer => LockersTransfer,
+    SystemConfigure => SystemConfigure,
+    SystemKiosks => SystemKiosks,
+    SystemLogs => SystemLogs,
+    SystemUsers => SystemUsers,
+}
+
+/// A staff member holding permission `P`: the capability a handler asks for.
+pub struct Staff<P: Perm>(pub StaffUser, PhantomData<P>);
+
+impl<P: Perm> std::ops::Deref for Staff<P> {
+    type Target = StaffUser;
+    fn deref(&self) -> &StaffUser {
+        &self.0
+    }
+}
+
+impl<P: Perm> FromRequestParts<AppState> for Staff<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user = StaffUser::from_request_parts(parts, state).await?;
+        if !user.role.allows(P::P) {
+            let target = parts.uri.path().to_owned();
+            user.audit(
+                state,
+                "authorization_denied",
+                Some(&target),
+                "denied",
+                Some(P::P.as_str()),
+            )
+            .await;
+            return Err(ApiError::forbidden(format!(
+                "your role may not do this (needs {})",
+                P::P.as_str()
+            )));
+        }
+        Ok(Staff(user, PhantomData))
+    }
+}
+
+/// An enrolled kiosk, by its device cookie or `Authorization: Bearer` token.
+#[derive(Debug, Clone)]
+pub struct KioskDevice {
+    pub kiosk: String,
+    pub credential_id: String,
+}
+
+impl FromRequestParts<AppState> for KioskDevice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers)
+            .or_else(|| cookie(&parts.headers, DEVICE_COOKIE))
+            .ok_or_else(|| {
+                ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "this endpoint needs a paired kiosk",
+                )
+            })?;
+        let cred = state
+            .store
+            .credential_by_token(&token_hash(token))
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "invalid_credential",
+                    "unknown or revoked kiosk credential",
+                )
+            })?;
+        Ok(KioskDevice {
+            kiosk: cred.kiosk_id,
+            credential_id: cred.id,
+        })
+    }
+}
+
+/// JSON body with the API's error shape on failure (unknown fields are refused by the types).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// Path parameters with the API's error shape on failure.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiPath(value))
+    }
+}
+
+/// Query parameters with the API's error shape on failure.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
+    }
+}

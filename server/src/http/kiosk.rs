@@ -1,0 +1,172 @@
+//! The kiosk device API (device credential): the card flow, heartbeat and master PIN.
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, KioskDevice};
+use crate::app::AppState;
+use crate::lockers::{DecisionChoice, LockerView, ScanOutcome};
+use crate::time::now_ms;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scan {
+    card: String,
+}
+
+/// `POST /api/kiosk/scan`: a card was read at this kiosk.
+pub async fn scan(
+    State(state): State<AppState>,
+    device: KioskDevice,
+    ApiJson(body): ApiJson<Scan>,
+) -> ApiResult<Json<ScanOutcome>> {
+    Ok(Json(
+        state
+            .lockers
+            .scan(&device.kiosk, &device.credential_id, &body.card)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Select {
+    session: String,
+    locker: i64,
+}
+
+/// `POST /api/kiosk/select`: the member tapped a locker.
+pub async fn select(
+    State(state): State<AppState>,
+    device: KioskDevice,
+    ApiJson(body): ApiJson<Select>,
+) -> ApiResult<Json<ScanOutcome>> {
+    Ok(Json(
+        state
+            .lockers
+            .select(
+                &device.kiosk,
+                &device.credential_id,
+                &body.session,
+                body.locker,
+            )
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decide {
+    decision: String,
+    choice: DecisionChoice,
+}
+
+/// `POST /api/kiosk/decide`: finish or open only.
+pub async fn decide(
+    State(state): State<AppState>,
+    device: KioskDevice,
+    ApiJson(body): ApiJson<Decide>,
+) -> ApiResult<Json<ScanOutcome>> {
+    Ok(Json(
+        state
+            .lockers
+            .decide(
+                &device.kiosk,
+                &device.credential_id,
+                &body.decision,
+                body.choice,
+            )
+            .await?,
+    ))
+}
+
+/// Heartbeat telemetry (spec §5.2); every field optional (`{}` is a valid heartbeat), sizes
+/// bounded by the body limit.
+#[derive(Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Heartbeat {
+    app_version: Option<String>,
+    uptime_s: Option<u64>,
+    memory_mb: Option<f64>,
+    disk_free_mb: Option<f64>,
+    cpu_temp_c: Option<f64>,
+    reader_status: Option<String>,
+    last_error: Option<String>,
+}
+
+/// `POST /api/kiosk/heartbeat`.
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    device: KioskDevice,
+    ApiJson(beat): ApiJson<Heartbeat>,
+) -> ApiResult<Json<Value>> {
+    let telemetry = serde_json::to_value(beat).unwrap_or(json!({}));
+    let mut tx = state.store.begin().await?;
+    tx.record_heartbeat(&device.kiosk, now_ms(), &telemetry.to_string())
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"kiosk": device.kiosk, "next_in": 30})))
+}
+
+/// `GET /api/kiosk/me`: which kiosk this device is, and its settings.
+pub async fn whoami(State(state): State<AppState>, device: KioskDevice) -> ApiResult<Json<Value>> {
+    let kiosk = state.lockers.kiosk(&device.kiosk)?;
+    Ok(Json(
+        json!({"kiosk": kiosk.id, "name": kiosk.name, "lockers": kiosk.lockers, "settings": kiosk.flow}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    pin: String,
+}
+
+/// `POST /api/kiosk/master/verify`.
+pub async fn master_verify(
+    State(state): State<AppState>,
+    device: KioskDevice,
+    ApiJson(body): ApiJson<Pin>,
+) -> ApiResult<Json<Value>> {
+    if body.pin.len() > 16 {
+        return Err(
+            ApiError::bad_request("invalid_value", "a PIN has 4 to 8 digits").with_field("pin"),
+        );
+    }
+    let expires_in = state
+        .lockers
+        .master_verify(&device.kiosk, &body.pin)
+        .await?;
+    Ok(Json(json!({"master": true, "expires_in": expires_in})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MasterOpen {
+    locker: i64,
+    release: bool,
+}
+
+/// `POST /api/kiosk/master/open`: needs a master session at this kiosk.
+pub async fn master_open(
+    State(state): State<AppState>,
+    device: KioskDevice,
+    ApiJson(body): ApiJson<MasterOpen>,
+) -> ApiResult<Json<Value>> {
+    let view: LockerView = state
+        .lockers
+        .master_open(&device.kiosk, body.locker, body.release)
+        .await?;
+    Ok(Json(
+        json!({"action": "opened", "locker": view, "released": body.release}),
+    ))
+}
+
+/// `POST /api/kiosk/master/end`: leave the master screen.
+pub async fn master_end(State(state): State<AppState>, device: KioskDevice) -> StatusCode {
+    state.lockers.end_master(&device.kiosk);
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,11 @@
+//! Full-stack tests: the real server over real HTTP on a real database file (or PostgreSQL).
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod card_flow;
+mod invariants;
+mod master;
+mod process;
+mod staff;

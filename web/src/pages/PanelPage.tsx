@@ -1,0 +1,79 @@
+import { useState } from 'react';
+import type { User } from '../api/types';
+import { useAuth } from '../auth/auth';
+import { KioskCard } from '../components/KioskCard';
+import { Button } from '../components/ui/button';
+import { useKiosks } from '../hooks/useKiosks';
+import { t } from '../i18n';
+
+export function PanelPage({ user }: { user: User }) {
+  const { signOut } = useAuth();
+  const [signingOut, setSigningOut] = useState(false);
+
+  return (
+    <div className="min-h-dvh">
+      <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
+          <p className="text-lg font-semibold tracking-tight">{t('app.name')}</p>
+          <div className="flex items-center gap-3 text-sm">
+            <p>
+              <span className="text-slate-600 dark:text-slate-400">{t('panel.signed_in_as')} </span>
+              <span data-testid="current-user" className="font-medium">
+                {user.username}
+              </span>{' '}
+              <span
+                data-testid="current-role"
+                className="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-800 dark:bg-slate-700 dark:text-slate-100"
+              >
+                {t(`role.${user.role}`)}
+              </span>
+            </p>
+            <Button
+              variant="secondary"
+              disabled={signingOut}
+              onClick={() => {
+                setSigningOut(true);
+                void signOut();
+              }}
+            >
+              {t('panel.sign_out')}
+            </Button>
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-6">
+        <h1 className="mb-4 text-xl font-semibold">{t('panel.title')}</h1>
+        <KioskList />
+      </main>
+    </div>
+  );
+}
+
+function KioskList() {
+  const { state, reload } = useKiosks();
+  if (state.status === 'loading') {
+    return (
+      <p role="status" className="text-slate-600 dark:text-slate-400">
+        {t('panel.loading')}
+      </p>
+    );
+  }
+  if (state.status === 'error') {
+    return (
+      <div role="alert" className="space-y-3">
+        <p>{t('panel.load_error', { message: state.error.message })}</p>
+        <Button variant="secondary" onClick={reload}>
+          {t('panel.retry')}
+        </Button>
+      </div>
+    );
+  }
+  if (state.kiosks.length === 0) return <p>{t('panel.empty')}</p>;
+  return (
+    <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+      {state.kiosks.map((kiosk) => (
+        <KioskCard key={kiosk.id} kiosk={kiosk} />
+      ))}
+    </div>
+  );
+}
