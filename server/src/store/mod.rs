@@ -3,12 +3,13 @@
 //! 0/1 flags) and one migrations folder per backend.
 //!
 //! Durability (rule 5): SQLite runs in WAL mode with `synchronous=FULL`, so a commit returns only
-//! once it is on disk. Writers go through [`Store::begin`], which on SQLite also takes an in-process
-//! gate so write transactions queue fairly instead of spinning on `SQLITE_BUSY`.
+//! once it is on disk. Writers go through [`Store::begin`]; on SQLite they queue on one gate and
+//! share commits (see `group.rs`), so one `fsync` makes a whole batch of changes durable.
 
 mod audit;
 mod commands;
 mod events;
+mod group;
 mod kiosks;
 mod lockers;
 mod users;
@@ -26,7 +27,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -77,24 +77,32 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    write_gate: Option<Arc<Mutex<()>>>,
+    /// SQLite's group commit; PostgreSQL uses a transaction per writer.
+    group: Option<Arc<group::Group>>,
 }
 
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls back.
-pub struct WriteTx {
-    tx: Transaction<'static, Any>,
-    _gate: Option<OwnedMutexGuard<()>>,
+pub struct WriteTx(TxKind);
+
+enum TxKind {
+    Plain(Transaction<'static, Any>),
+    Grouped(group::GroupTx),
 }
 
 impl WriteTx {
     /// Commit; returns only once the change is durable.
     pub async fn commit(self) -> StoreResult<()> {
-        self.tx.commit().await?;
-        Ok(())
+        match self.0 {
+            TxKind::Plain(tx) => Ok(tx.commit().await?),
+            TxKind::Grouped(tx) => tx.commit().await,
+        }
     }
 
     fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
+        match &mut self.0 {
+            TxKind::Plain(tx) => tx,
+            TxKind::Grouped(tx) => tx.conn(),
+        }
     }
 }
 
@@ -144,10 +152,11 @@ impl Store {
                     .await?
             }
         };
+        let group = (backend == Backend::Sqlite).then(|| group::Group::start(pool.clone()));
         let store = Store {
             pool,
             backend,
-            write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            group,
         };
         store.migrate().await?;
         Ok(store)
@@ -181,14 +190,12 @@ impl Store {
         Ok(())
     }
 
-    /// Start a write transaction (queued behind other writers on SQLite).
+    /// Start a write transaction (on SQLite, a turn in the group commit).
     pub async fn begin(&self) -> StoreResult<WriteTx> {
-        let gate = match &self.write_gate {
-            Some(gate) => Some(gate.clone().lock_owned().await),
-            None => None,
-        };
-        let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _gate: gate })
+        Ok(WriteTx(match &self.group {
+            Some(group) => TxKind::Grouped(group.begin().await?),
+            None => TxKind::Plain(self.pool.begin().await?),
+        }))
     }
 
     /// Is the database answering?
@@ -241,6 +248,9 @@ impl Store {
 
     /// Close the pool, waiting for connections to finish.
     pub async fn close(&self) {
+        if let Some(group) = &self.group {
+            group.close();
+        }
         self.pool.close().await;
     }
 }

@@ -9,3 +9,4 @@ mod invariants;
 mod master;
 mod process;
 mod staff;
+mod system;
