@@ -62,6 +62,37 @@ impl Limits {
     }
 }
 
+/// Recently verified kiosk credentials, so each kiosk request does not read the database.
+/// Entries live `DEVICE_TTL`; a revocation on this instance removes them at once.
+#[derive(Default)]
+pub struct DeviceCache(std::sync::Mutex<HashMap<String, (String, String, std::time::Instant)>>);
+
+const DEVICE_TTL: Duration = Duration::from_secs(10);
+
+impl DeviceCache {
+    /// `(kiosk, credential id)` for a token hash verified less than `DEVICE_TTL` ago.
+    pub fn get(&self, token_hash: &str) -> Option<(String, String)> {
+        let map = self.0.lock().expect("device cache lock poisoned");
+        map.get(token_hash)
+            .filter(|(_, _, at)| at.elapsed() < DEVICE_TTL)
+            .map(|(k, c, _)| (k.clone(), c.clone()))
+    }
+
+    pub fn put(&self, token_hash: String, kiosk: String, credential: String) {
+        let mut map = self.0.lock().expect("device cache lock poisoned");
+        if map.len() > 10_000 {
+            map.retain(|_, (_, _, at)| at.elapsed() < DEVICE_TTL);
+        }
+        map.insert(token_hash, (kiosk, credential, std::time::Instant::now()));
+    }
+
+    /// Forget a credential (revoked).
+    pub fn forget(&self, credential: &str) {
+        let mut map = self.0.lock().expect("device cache lock poisoned");
+        map.retain(|_, (_, c, _)| c != credential);
+    }
+}
+
 pub struct AppInner {
     pub config: Config,
     pub store: Store,
@@ -72,6 +103,7 @@ pub struct AppInner {
     /// The simulated buses among them, for demo and tests (fault injection, pulse counts).
     pub sim_buses: HashMap<String, Arc<SimBus>>,
     pub limits: Limits,
+    pub devices: DeviceCache,
     pub metrics: PrometheusHandle,
     /// A hash verified when a login names an unknown user, so both take the same time.
     pub dummy_hash: String,
@@ -212,6 +244,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         relays,
         sim_buses,
         limits: Limits::new(),
+        devices: DeviceCache::default(),
         metrics: metrics_handle(),
         dummy_hash,
     })))

@@ -278,9 +278,16 @@ impl FromRequestParts<AppState> for KioskDevice {
                     "this endpoint needs a paired kiosk",
                 )
             })?;
+        let hash = token_hash(token);
+        if let Some((kiosk, credential_id)) = state.devices.get(&hash) {
+            return Ok(KioskDevice {
+                kiosk,
+                credential_id,
+            });
+        }
         let cred = state
             .store
-            .credential_by_token(&token_hash(token))
+            .credential_by_token(&hash)
             .await?
             .ok_or_else(|| {
                 ApiError::new(
@@ -289,6 +296,9 @@ impl FromRequestParts<AppState> for KioskDevice {
                     "unknown or revoked kiosk credential",
                 )
             })?;
+        state
+            .devices
+            .put(hash, cred.kiosk_id.clone(), cred.id.clone());
         Ok(KioskDevice {
             kiosk: cred.kiosk_id,
             credential_id: cred.id,

@@ -310,6 +310,7 @@ pub async fn revoke_credential(
     };
     let seq = tx.insert_event(&event).await?;
     tx.commit().await?;
+    state.devices.forget(&id);
     state.events.publish(Published::from_event(seq, &event));
     user.audit(
         &state,

@@ -98,6 +98,11 @@ impl WriteTx {
         }
     }
 
+    /// Is this a turn in SQLite's group commit (writers already serialised)?
+    fn is_grouped(&self) -> bool {
+        matches!(self.0, TxKind::Grouped(_))
+    }
+
     fn conn(&mut self) -> &mut sqlx::AnyConnection {
         match &mut self.0 {
             TxKind::Plain(tx) => tx,
