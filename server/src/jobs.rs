@@ -1,6 +1,9 @@
-//! Background housekeeping, as one public step ([`tick`]) wrapped by a loop that stops with the
-//! server: automatic release of overdue lockers (off by default), the nightly end of day,
-//! expiry of card-flow entries and sessions, and pruning of rate-limit state.
+//! Background housekeeping, as one public step ([`Housekeeping::tick`]) wrapped by a loop that
+//! stops with the server: automatic release of overdue lockers (off by default), the nightly end
+//! of day, expiry of card-flow entries and sessions, and pruning of rate-limit state.
+//!
+//! The end of day runs only when its time passes while the hub is running: a hub that starts (or
+//! restarts) after the time does not open lockers (rule 4); a missed end of day is logged.
 
 use crate::app::AppState;
 use crate::lockers::{Actor, StaffCommand};
@@ -18,17 +21,41 @@ pub struct TickOutcome {
 
 const END_OF_DAY_KEY: &str = "end_of_day_last_date";
 
-/// One housekeeping step at `now_ms`.
-pub async fn tick(state: &AppState, now_ms: i64) -> anyhow::Result<TickOutcome> {
+const DAY_MS: i64 = 86_400_000;
+
+/// The local day whose daily moment `at_ms` (after local midnight) fell in `(prev, now]`.
+fn crossed(prev_local: i64, now_local: i64, at_ms: i64) -> Option<i64> {
+    let today = now_local.div_euclid(DAY_MS);
+    [today, today - 1].into_iter().find(|d| {
+        let moment = d * DAY_MS + at_ms;
+        prev_local < moment && moment <= now_local
+    })
+}
+
+/// The housekeeping steps, remembering when the last one ran.
+#[derive(Debug, Default)]
+pub struct Housekeeping {
+    last_ms: Option<i64>,
+}
+
+impl Housekeeping {
+    /// One housekeeping step at `now_ms`. Scheduled jobs run when their time passed since the
+    /// previous step; the first step only notes the time.
+    pub async fn tick(&mut self, state: &AppState, now_ms: i64) -> anyhow::Result<TickOutcome> {
+        let prev = self.last_ms.replace(now_ms);
+        tick(state, prev, now_ms).await
+    }
+}
+
+async fn tick(state: &AppState, prev_ms: Option<i64>, now_ms: i64) -> anyhow::Result<TickOutcome> {
     let mut out = TickOutcome {
         auto_released: state.lockers.auto_release_due(now_ms).await?,
         ..TickOutcome::default()
     };
-    if let Some(at) = state.config.site.end_of_day {
-        let local = now_ms + i64::from(state.config.site.utc_offset_minutes) * 60_000;
-        let day = local.div_euclid(86_400_000).to_string();
-        let minute = local.rem_euclid(86_400_000) / 60_000;
-        if minute >= i64::from(at)
+    if let (Some(at), Some(prev_ms)) = (state.config.site.end_of_day, prev_ms) {
+        let offset = i64::from(state.config.site.utc_offset_minutes) * 60_000;
+        let due = crossed(prev_ms + offset, now_ms + offset, i64::from(at) * 60_000);
+        if let Some(day) = due.map(|d| d.to_string())
             && state.store.meta(END_OF_DAY_KEY).await?.as_deref() != Some(day.as_str())
         {
             state.store.set_meta(END_OF_DAY_KEY, &day).await?;
@@ -58,18 +85,42 @@ pub async fn tick(state: &AppState, now_ms: i64) -> anyhow::Result<TickOutcome> 
     Ok(out)
 }
 
-/// Run [`tick`] every `every` until `stop` is cancelled.
+/// Run [`Housekeeping::tick`] every `every` until `stop` is cancelled.
 pub async fn run_until_stopped(state: AppState, every: Duration, stop: CancellationToken) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut jobs = Housekeeping::default();
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
             _ = interval.tick() => {
-                if let Err(e) = tick(&state, crate::time::now_ms()).await {
+                if let Err(e) = jobs.tick(&state, crate::time::now_ms()).await {
                     tracing::error!(error = %e, "housekeeping step failed");
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_end_of_day_moment_is_crossed_only_between_two_ticks() {
+        let at = 23 * 3_600_000 + 30 * 60_000;
+        let day = 20_000 * DAY_MS;
+        assert_eq!(crossed(day + at - 1000, day + at, at), Some(20_000));
+        assert_eq!(
+            crossed(day + at, day + at + 5000, at),
+            None,
+            "already past at the previous tick"
+        );
+        assert_eq!(crossed(day + at + 1, day + DAY_MS + 100, at), None);
+        assert_eq!(
+            crossed(day + at - 10, day + DAY_MS + 100, at),
+            Some(20_000),
+            "across midnight"
+        );
     }
 }

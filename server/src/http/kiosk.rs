@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scan {
     card: String,
@@ -31,7 +31,7 @@ pub async fn scan(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Select {
     session: String,
@@ -57,7 +57,7 @@ pub async fn select(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decide {
     decision: String,
@@ -85,7 +85,7 @@ pub async fn decide(
 
 /// Heartbeat telemetry (spec §5.2); every field optional (`{}` is a valid heartbeat), sizes
 /// bounded by the body limit.
-#[derive(Deserialize, serde::Serialize)]
+#[derive(Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Heartbeat {
     app_version: Option<String>,
@@ -119,7 +119,7 @@ pub async fn whoami(State(state): State<AppState>, device: KioskDevice) -> ApiRe
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pin {
     pin: String,
@@ -143,7 +143,7 @@ pub async fn master_verify(
     Ok(Json(json!({"master": true, "expires_in": expires_in})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MasterOpen {
     locker: i64,

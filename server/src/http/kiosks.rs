@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 /// A pairing code is valid this long.
 pub const PAIRING_VALID_MS: i64 = 10 * 60 * 1000;
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, utoipa::ToSchema)]
 pub struct Counts {
     total: i64,
     free: i64,
@@ -32,7 +32,7 @@ pub struct Counts {
     overdue: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct KioskView {
     id: String,
     name: String,
@@ -101,7 +101,7 @@ pub async fn list_kiosks(
     Ok(Json(json!({"items": items})))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PairingView {
     pub kiosk: String,
     pub code: String,
@@ -154,7 +154,7 @@ pub async fn pairing(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pair {
     code: String,

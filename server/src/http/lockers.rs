@@ -118,7 +118,7 @@ pub async fn get_locker(
     Ok(Json(state.lockers.view(&row)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Open {
     #[serde(default)]
@@ -152,7 +152,7 @@ pub async fn open_locker(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     reason: Option<String>,
@@ -195,7 +195,7 @@ pub async fn unblock_locker(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resolve {
     note: Option<String>,
@@ -242,7 +242,7 @@ pub async fn release_locker(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
     name: Option<String>,
@@ -270,7 +270,7 @@ pub async fn rename_locker(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     card: String,
@@ -306,7 +306,7 @@ pub async fn transfer_locker(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkOpen {
     lockers: Vec<i64>,

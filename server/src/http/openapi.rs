@@ -1,12 +1,18 @@
 //! The OpenAPI 3.1 document at `/api/openapi.json` and Swagger UI at `/api/docs`, both served
 //! from the binary. Paths come from one table so the document lists every route.
 
+use super::{auth, kiosk, kiosks, lockers, system};
+use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
+use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required,
+    Schema,
+};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Who may call a route.
@@ -20,13 +26,26 @@ enum Access {
 
 use Access::{Kiosk, Public, Staff};
 
-const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
+/// (method, path, tag, summary, access, request schema, response schema)
+type Route = (
+    HttpMethod,
+    &'static str,
+    &'static str,
+    &'static str,
+    Access,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const ROUTES: &[Route] = &[
     (
         HttpMethod::Post,
         "/auth/login",
         "auth",
         "Sign in; sets the session cookie, returns the user and CSRF token",
         Public,
+        Some("Login"),
+        Some("SessionView"),
     ),
     (
         HttpMethod::Get,
@@ -34,6 +53,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "auth",
         "The signed-in user and CSRF token",
         Staff("any"),
+        None,
+        Some("SessionView"),
     ),
     (
         HttpMethod::Post,
@@ -41,6 +62,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "auth",
         "End the session",
         Staff("any"),
+        None,
+        None,
     ),
     (
         HttpMethod::Get,
@@ -48,6 +71,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosks",
         "Kiosks with locker counts by state",
         Staff("lockers:view"),
+        None,
+        None,
     ),
     (
         HttpMethod::Post,
@@ -55,6 +80,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosks",
         "A one-time pairing code (10 minutes)",
         Staff("system:kiosks"),
+        None,
+        Some("PairingView"),
     ),
     (
         HttpMethod::Get,
@@ -62,6 +89,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosks",
         "Device credentials of a kiosk",
         Staff("system:kiosks"),
+        None,
+        None,
     ),
     (
         HttpMethod::Post,
@@ -69,6 +98,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosks",
         "Revoke a device credential",
         Staff("system:kiosks"),
+        None,
+        None,
     ),
     (
         HttpMethod::Get,
@@ -76,6 +107,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Every locker of a kiosk",
         Staff("lockers:view"),
+        None,
+        None,
     ),
     (
         HttpMethod::Get,
@@ -83,6 +116,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "One locker",
         Staff("lockers:view"),
+        None,
+        Some("LockerView"),
     ),
     (
         HttpMethod::Post,
@@ -90,6 +125,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Open & free (release) or open & keep; {release, override, reason}",
         Staff("lockers:open"),
+        Some("Open"),
+        Some("CommandView"),
     ),
     (
         HttpMethod::Post,
@@ -97,6 +134,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Block; the owner is kept on record; {reason}",
         Staff("lockers:block"),
+        Some("Reason"),
+        Some("CommandView"),
     ),
     (
         HttpMethod::Post,
@@ -104,6 +143,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Unblock to the previous state",
         Staff("lockers:block"),
+        None,
+        Some("CommandView"),
     ),
     (
         HttpMethod::Post,
@@ -111,6 +152,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Resolve a hardware error; {note}",
         Staff("lockers:open"),
+        Some("Resolve"),
+        Some("CommandView"),
     ),
     (
         HttpMethod::Post,
@@ -118,6 +161,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Free without opening; {reason} required",
         Staff("lockers:release_without_open"),
+        Some("Reason"),
+        Some("CommandView"),
     ),
     (
         HttpMethod::Post,
@@ -125,6 +170,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Rename (≤ 20 characters, unique per kiosk); {name}",
         Staff("system:configure"),
+        Some("Rename"),
+        Some("CommandView"),
     ),
     (
         HttpMethod::Post,
@@ -132,6 +179,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Transfer to a new card; {card, reason}",
         Staff("lockers:transfer"),
+        Some("Transfer"),
+        Some("CommandView"),
     ),
     (
         HttpMethod::Post,
@@ -139,6 +188,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Open several lockers, staggered; {lockers, release, exclude_vip, stagger_ms}",
         Staff("lockers:bulk_open"),
+        Some("BulkOpen"),
+        Some("CommandView"),
     ),
     (
         HttpMethod::Post,
@@ -146,6 +197,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "Open and free every owned non-VIP locker; the report is the command result",
         Staff("lockers:bulk_open"),
+        None,
+        Some("CommandView"),
     ),
     (
         HttpMethod::Get,
@@ -153,6 +206,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "lockers",
         "A command and its result",
         Staff("lockers:view"),
+        None,
+        Some("CommandView"),
     ),
     (
         HttpMethod::Get,
@@ -160,6 +215,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "events",
         "Events, newest first; ?kiosk&locker&type&from&to&limit&cursor",
         Staff("lockers:view"),
+        None,
+        None,
     ),
     (
         HttpMethod::Get,
@@ -167,6 +224,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "events",
         "Audit trail; ?action&limit&cursor",
         Staff("system:logs"),
+        None,
+        None,
     ),
     (
         HttpMethod::Get,
@@ -174,6 +233,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "system",
         "Buses, boards, health and pulse counters",
         Staff("lockers:view"),
+        None,
+        None,
     ),
     (
         HttpMethod::Get,
@@ -181,6 +242,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "system",
         "Card-flow settings in force",
         Staff("lockers:view"),
+        None,
+        None,
     ),
     (
         HttpMethod::Put,
@@ -188,6 +251,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "system",
         "Set the master PIN; {pin}",
         Staff("system:configure"),
+        Some("MasterPin"),
+        None,
     ),
     (
         HttpMethod::Post,
@@ -195,6 +260,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "Exchange a pairing code for a device credential; {code}",
         Public,
+        Some("Pair"),
+        None,
     ),
     (
         HttpMethod::Get,
@@ -202,6 +269,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "This kiosk and its settings",
         Kiosk,
+        None,
+        None,
     ),
     (
         HttpMethod::Post,
@@ -209,6 +278,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "A card was read; {card}",
         Kiosk,
+        Some("Scan"),
+        Some("ScanOutcome"),
     ),
     (
         HttpMethod::Post,
@@ -216,6 +287,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "Take an offered locker; {session, locker}",
         Kiosk,
+        Some("Select"),
+        Some("ScanOutcome"),
     ),
     (
         HttpMethod::Post,
@@ -223,6 +296,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "Finish or open only; {decision, choice}",
         Kiosk,
+        Some("Decide"),
+        Some("ScanOutcome"),
     ),
     (
         HttpMethod::Post,
@@ -230,6 +305,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "Heartbeat with telemetry",
         Kiosk,
+        Some("Heartbeat"),
+        None,
     ),
     (
         HttpMethod::Post,
@@ -237,6 +314,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "Check the master PIN; {pin}",
         Kiosk,
+        Some("Pin"),
+        None,
     ),
     (
         HttpMethod::Post,
@@ -244,6 +323,8 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "Open from the master screen; {locker, release}",
         Kiosk,
+        Some("MasterOpen"),
+        None,
     ),
     (
         HttpMethod::Post,
@@ -251,14 +332,26 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "kiosk",
         "Leave the master screen",
         Kiosk,
+        None,
+        None,
     ),
-    (HttpMethod::Get, "/health", "system", "Liveness", Public),
+    (
+        HttpMethod::Get,
+        "/health",
+        "system",
+        "Liveness",
+        Public,
+        None,
+        None,
+    ),
     (
         HttpMethod::Get,
         "/health/ready",
         "system",
         "Readiness: database and buses",
         Public,
+        None,
+        None,
     ),
     (
         HttpMethod::Get,
@@ -266,16 +359,58 @@ const ROUTES: &[(HttpMethod, &str, &str, &str, Access)] = &[
         "system",
         "Prometheus metrics (bearer token when configured)",
         Public,
+        None,
+        None,
     ),
 ];
 
+/// Every request and response schema the table names, with the schemas they contain.
+fn schemas() -> Vec<(String, RefOr<Schema>)> {
+    fn add<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) {
+        out.push((T::name().into_owned(), T::schema()));
+        T::schemas(out);
+    }
+    let mut out = Vec::new();
+    add::<auth::Login>(&mut out);
+    add::<auth::SessionView>(&mut out);
+    add::<kiosks::PairingView>(&mut out);
+    add::<kiosks::Pair>(&mut out);
+    add::<kiosks::KioskView>(&mut out);
+    add::<lockers::Open>(&mut out);
+    add::<lockers::Reason>(&mut out);
+    add::<lockers::Resolve>(&mut out);
+    add::<lockers::Rename>(&mut out);
+    add::<lockers::Transfer>(&mut out);
+    add::<lockers::BulkOpen>(&mut out);
+    add::<system::MasterPin>(&mut out);
+    add::<kiosk::Scan>(&mut out);
+    add::<kiosk::Select>(&mut out);
+    add::<kiosk::Decide>(&mut out);
+    add::<kiosk::Heartbeat>(&mut out);
+    add::<kiosk::Pin>(&mut out);
+    add::<kiosk::MasterOpen>(&mut out);
+    add::<crate::lockers::LockerView>(&mut out);
+    add::<crate::lockers::CommandView>(&mut out);
+    add::<crate::lockers::ScanOutcome>(&mut out);
+    out
+}
+
 fn build() -> OpenApi {
     let mut paths = PathsBuilder::new();
-    for (method, path, tag, summary, access) in ROUTES {
+    for (method, path, tag, summary, access, request, response) in ROUTES {
+        let mut ok = ResponseBuilder::new().description("success");
+        if let Some(name) = response {
+            ok = ok.content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(*name)))
+                    .build(),
+            );
+        }
         let mut op = OperationBuilder::new()
             .tag(*tag)
             .summary(Some(*summary))
-            .response("200", ResponseBuilder::new().description("success"))
+            .response("200", ok)
             .response(
                 "400",
                 ResponseBuilder::new()
@@ -303,9 +438,24 @@ fn build() -> OpenApi {
                     ResponseBuilder::new().description("no device credential"),
                 ),
         };
+        if let Some(name) = request {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(*name)))
+                .build();
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", content)
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
         paths = paths.path(*path, PathItem::new(method.clone(), op.build()));
     }
-    let components = ComponentsBuilder::new()
+    let mut components = ComponentsBuilder::new();
+    for (name, schema) in schemas() {
+        components = components.schema(name, schema);
+    }
+    let components = components
         .security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("kioskhub_session"))),

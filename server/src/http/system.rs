@@ -173,7 +173,7 @@ pub async fn hardware(
     Ok(Json(json!({"buses": buses})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MasterPin {
     pin: String,

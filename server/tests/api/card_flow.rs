@@ -310,7 +310,8 @@ async fn overdue_is_flagged_and_auto_release_is_off_by_default() {
     let (_, after) = admin.get("/api/kiosks/men/lockers/6").await;
     assert_eq!(after["overdue"], true);
     assert_eq!(after["state"], "owned", "overdue changes no state");
-    let outcome = kioskhub::jobs::tick(&app.state, kioskhub::time::now_ms() + 48 * 3_600_000)
+    let outcome = kioskhub::jobs::Housekeeping::default()
+        .tick(&app.state, kioskhub::time::now_ms() + 48 * 3_600_000)
         .await
         .unwrap();
     assert_eq!(outcome.auto_released, 0);
@@ -331,7 +332,8 @@ async fn auto_release_frees_without_opening_when_enabled() {
     let app = TestApp::spawn_with(CONFIG, "auto_release_after = \"1s\"").await;
     let kiosk = app.kiosk("men").await;
     kiosk.take(CARD_A, 6).await;
-    let outcome = kioskhub::jobs::tick(&app.state, kioskhub::time::now_ms() + 2000)
+    let outcome = kioskhub::jobs::Housekeeping::default()
+        .tick(&app.state, kioskhub::time::now_ms() + 2000)
         .await
         .unwrap();
     assert_eq!(outcome.auto_released, 1);

@@ -282,3 +282,92 @@ async fn rename_is_unique_per_kiosk_and_resolve_returns_an_error_locker_to_its_s
     assert_eq!(status, StatusCode::OK, "{cmd}");
     assert_eq!(cmd["result"]["locker"]["state"], "owned");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_nightly_end_of_day_runs_when_its_time_passes_and_never_at_start_up() {
+    let config = crate::helpers::CONFIG.replace(
+        "name = \"Test site\"",
+        "name = \"Test site\"\nend_of_day = \"23:30\"\nutc_offset = \"+03:00\"",
+    );
+    let app = TestApp::spawn_with(&config, "").await;
+    let kiosk = app.kiosk("men").await;
+    kiosk.take(CARD, 12).await;
+    // 23:30 local (+03:00) is 20:30 UTC on some day.
+    let day = kioskhub::time::now_ms().div_euclid(86_400_000) * 86_400_000 + 10 * 86_400_000;
+    let moment = day + (20 * 60 + 30) * 60_000;
+    let mut jobs = kioskhub::jobs::Housekeeping::default();
+    // A hub starting after the time does nothing; ticking past it runs it once.
+    assert_eq!(
+        jobs.tick(&app.state, moment + 60_000)
+            .await
+            .unwrap()
+            .end_of_day_kiosks,
+        0
+    );
+    assert_eq!(
+        jobs.tick(&app.state, moment + 120_000)
+            .await
+            .unwrap()
+            .end_of_day_kiosks,
+        0
+    );
+    let mut jobs = kioskhub::jobs::Housekeeping::default();
+    jobs.tick(&app.state, moment - 5_000).await.unwrap();
+    assert_eq!(
+        jobs.tick(&app.state, moment)
+            .await
+            .unwrap()
+            .end_of_day_kiosks,
+        2
+    );
+    assert_eq!(
+        jobs.tick(&app.state, moment + 5_000)
+            .await
+            .unwrap()
+            .end_of_day_kiosks,
+        0
+    );
+    for _ in 0..200 {
+        if app
+            .state
+            .store
+            .locker("men", 12)
+            .await
+            .unwrap()
+            .state
+            .as_str()
+            == "free"
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        app.state
+            .store
+            .locker("men", 12)
+            .await
+            .unwrap()
+            .state
+            .as_str(),
+        "free"
+    );
+    // (The far-future ticks expired every session: sign in again.)
+    let (_, events) = app
+        .login("admin", crate::helpers::ADMIN_PASSWORD)
+        .await
+        .get("/api/events?kiosk=men&locker=12&type=locker_released")
+        .await;
+    assert_eq!(events["items"][0]["actor"], "system:end_of_day", "{events}");
+    // A second instance of the job (or a restart) does not run the same day again.
+    let mut other = kioskhub::jobs::Housekeeping::default();
+    other.tick(&app.state, moment - 1).await.unwrap();
+    assert_eq!(
+        other
+            .tick(&app.state, moment + 1)
+            .await
+            .unwrap()
+            .end_of_day_kiosks,
+        0
+    );
+}
