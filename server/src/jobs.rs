@@ -3,7 +3,8 @@
 //! of day, expiry of card-flow entries and sessions, and pruning of rate-limit state.
 //!
 //! The end of day runs only when its time passes while the hub is running: a hub that starts (or
-//! restarts) after the time does not open lockers (rule 4); a missed end of day is logged.
+//! restarts) after the time does not open lockers (rule 4); an end of day missed while the hub
+//! was down is skipped, not caught up.
 
 use crate::app::AppState;
 use crate::lockers::{Actor, StaffCommand};
