@@ -98,6 +98,7 @@ pub struct AppInner {
     pub store: Store,
     pub lockers: Lockers,
     pub events: EventHub,
+    pub hub: crate::realtime::Hub,
     /// Every configured bus with its driver, in configuration order.
     pub relays: Vec<(BusConfig, Arc<dyn RelayBus>)>,
     /// The simulated buses among them, for demo and tests (fault injection, pulse counts).
@@ -234,6 +235,10 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         secret.into_bytes(),
         events.clone(),
     );
+    let hub = crate::realtime::Hub::start(store.clone(), &events, CancellationToken::new()).await?;
+    if store.is_postgres() {
+        crate::realtime::listen::spawn(url.clone(), hub.clone());
+    }
     let dummy_hash =
         tokio::task::spawn_blocking(|| password::hash_blocking("kioskhub-dummy-password")).await?;
     Ok(AppState(Arc::new(AppInner {
@@ -241,6 +246,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         store,
         lockers,
         events,
+        hub,
         relays,
         sim_buses,
         limits: Limits::new(),
@@ -341,6 +347,13 @@ pub async fn serve(
     state: AppState,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    let hub_stop = state.hub.stop_token().clone();
+    let stopping = shutdown.clone();
+    tokio::spawn(async move {
+        stopping.cancelled().await;
+        // WebSocket clients are told "going away" so they reconnect and replay elsewhere.
+        hub_stop.cancel();
+    });
     let jobs = tokio::spawn(crate::jobs::run_until_stopped(
         state.clone(),
         Duration::from_secs(5),

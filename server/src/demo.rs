@@ -92,15 +92,18 @@ async fn write(
 ) -> anyhow::Result<()> {
     let mut tx = state.store.begin().await?;
     tx.update_locker(row).await?;
-    tx.insert_event(&NewEvent {
-        ts: now_ms(),
-        site: &state.config.site.id,
-        kind,
-        kiosk_id: Some(&row.kiosk_id),
-        locker: Some(row.number),
-        actor: "system:demo",
-        data,
-    })
+    crate::events::append(
+        &mut tx,
+        &NewEvent {
+            ts: now_ms(),
+            site: &state.config.site.id,
+            kind,
+            kiosk_id: Some(&row.kiosk_id),
+            locker: Some(row.number),
+            actor: "system:demo",
+            data,
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())

@@ -18,6 +18,39 @@ pub struct TickOutcome {
     pub auto_released: usize,
     pub end_of_day_kiosks: usize,
     pub sessions_purged: u64,
+    pub kiosks_offline: usize,
+}
+
+/// Real-time messages are kept this long for replay (spec §6).
+const REPLAY_KEEP_MS: i64 = 24 * 3_600_000;
+/// And at most this many per namespace.
+const REPLAY_KEEP_MAX: i64 = 10_000;
+/// A kiosk is offline after three missed 30 s heartbeats (spec §5.2).
+const OFFLINE_AFTER_MS: i64 = 3 * 30_000;
+
+/// Announce kiosks that stopped sending heartbeats.
+async fn mark_kiosks_offline(state: &AppState, now_ms: i64) -> anyhow::Result<usize> {
+    let mut tx = state.store.begin().await?;
+    let ids = tx.mark_offline(now_ms - OFFLINE_AFTER_MS).await?;
+    let mut published = Vec::new();
+    for id in &ids {
+        let event = crate::store::NewEvent {
+            ts: now_ms,
+            site: &state.config.site.id,
+            kind: "kiosk_offline",
+            kiosk_id: Some(id),
+            locker: None,
+            actor: "system:heartbeat",
+            data: serde_json::json!({"missed_for_ms": OFFLINE_AFTER_MS}),
+        };
+        let seq = crate::events::append(&mut tx, &event).await?;
+        published.push(crate::events::Published::from_event(seq, &event));
+    }
+    tx.commit().await?;
+    for p in published {
+        state.events.publish(p);
+    }
+    Ok(ids.len())
 }
 
 const END_OF_DAY_KEY: &str = "end_of_day_last_date";
@@ -75,6 +108,11 @@ async fn tick(state: &AppState, prev_ms: Option<i64>, now_ms: i64) -> anyhow::Re
             }
         }
     }
+    out.kiosks_offline = mark_kiosks_offline(state, now_ms).await?;
+    state
+        .store
+        .ws_purge(now_ms - REPLAY_KEEP_MS, REPLAY_KEEP_MAX)
+        .await?;
     let idle = ms(state.config.server.session_idle);
     let absolute = ms(state.config.server.session_absolute);
     out.sessions_purged = state

@@ -18,6 +18,8 @@ pub mod http;
 pub mod jobs;
 /// The locker domain: states, card flow, staff actions, master PIN.
 pub mod lockers;
+/// Real-time push over WebSockets.
+pub mod realtime;
 /// Persistence on SQLite and PostgreSQL.
 pub mod store;
 /// Time as stored and shown.

@@ -152,6 +152,8 @@ pub async fn logout(
     user: StaffUser,
 ) -> ApiResult<(StatusCode, HeaderMap)> {
     state.store.delete_session(&user.session_hash).await?;
+    let hash = user.session_hash.clone();
+    state.hub.disconnect(|o| matches!(o, crate::realtime::hub::Owner::Session { session_hash, .. } if *session_hash == hash));
     user.audit(&state, "logout", None, "succeeded", None).await;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, session_cookie("", None));

@@ -33,7 +33,8 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         })
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The token of an `Authorization: Bearer` header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -138,13 +139,15 @@ impl StaffUser {
     }
 }
 
-impl FromRequestParts<AppState> for StaffUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let client = ClientInfo::from_request_parts(parts, state).await?;
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
-        let hash = token_hash(token);
+impl StaffUser {
+    /// The user of a live session, by the hash of its token; slides the idle timeout. `csrf` is
+    /// checked when given (mutating requests authenticated by the cookie).
+    pub async fn from_session(
+        state: &AppState,
+        hash: String,
+        client: ClientInfo,
+        csrf: Option<&str>,
+    ) -> Result<StaffUser, ApiError> {
         let session = state
             .store
             .session(&hash)
@@ -166,19 +169,14 @@ impl FromRequestParts<AppState> for StaffUser {
                 "your session has ended; sign in again",
             ));
         }
-        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !same(sent, &session.csrf_token) {
-                return Err(ApiError::new(
-                    axum::http::StatusCode::FORBIDDEN,
-                    "csrf_failed",
-                    "missing or wrong X-CSRF-Token header",
-                ));
-            }
+        if let Some(sent) = csrf
+            && !same(sent, &session.csrf_token)
+        {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "missing or wrong X-CSRF-Token header",
+            ));
         }
         if now - session.last_seen_at > RENEW_EVERY_MS {
             state.store.touch_session(&hash, now).await?;
@@ -191,6 +189,24 @@ impl FromRequestParts<AppState> for StaffUser {
             csrf_token: session.csrf_token,
             client,
         })
+    }
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = ClientInfo::from_request_parts(parts, state).await?;
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
+        let csrf =
+            (!matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)).then(|| {
+                parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+            });
+        StaffUser::from_session(state, token_hash(token), client, csrf).await
     }
 }
 

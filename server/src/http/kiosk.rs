@@ -104,10 +104,29 @@ pub async fn heartbeat(
     ApiJson(beat): ApiJson<Heartbeat>,
 ) -> ApiResult<Json<Value>> {
     let telemetry = serde_json::to_value(beat).unwrap_or(json!({}));
+    let now = now_ms();
     let mut tx = state.store.begin().await?;
-    tx.record_heartbeat(&device.kiosk, now_ms(), &telemetry.to_string())
+    let came_online = tx
+        .record_heartbeat(&device.kiosk, now, &telemetry.to_string())
         .await?;
+    let mut published = None;
+    if came_online {
+        let event = crate::store::NewEvent {
+            ts: now,
+            site: &state.config.site.id,
+            kind: "kiosk_online",
+            kiosk_id: Some(&device.kiosk),
+            locker: None,
+            actor: "system:heartbeat",
+            data: json!({"telemetry": telemetry}),
+        };
+        let seq = crate::events::append(&mut tx, &event).await?;
+        published = Some(crate::events::Published::from_event(seq, &event));
+    }
     tx.commit().await?;
+    if let Some(p) = published {
+        state.events.publish(p);
+    }
     Ok(Json(json!({"kiosk": device.kiosk, "next_in": 30})))
 }
 

@@ -209,7 +209,7 @@ async fn exchange(
         actor: "system:pairing",
         data: json!({"credential": id, "ip": client.ip}),
     };
-    let seq = tx.insert_event(&event).await?;
+    let seq = crate::events::append(&mut tx, &event).await?;
     tx.commit().await?;
     state.events.publish(Published::from_event(seq, &event));
     Ok((token, kiosk))
@@ -308,9 +308,12 @@ pub async fn revoke_credential(
         actor: &actor,
         data: json!({"credential": id}),
     };
-    let seq = tx.insert_event(&event).await?;
+    let seq = crate::events::append(&mut tx, &event).await?;
     tx.commit().await?;
     state.devices.forget(&id);
+    state
+        .hub
+        .disconnect(|o| matches!(o, crate::realtime::hub::Owner::Device(c) if *c == id));
     state.events.publish(Published::from_event(seq, &event));
     user.audit(
         &state,

@@ -7,6 +7,7 @@ pub mod kiosk;
 pub mod kiosks;
 pub mod lockers;
 mod openapi;
+pub mod realtime;
 pub mod system;
 
 use crate::app::AppState;
@@ -78,6 +79,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/hardware", get(system::hardware))
         .route("/api/settings", get(system::settings))
         .route("/api/settings/master-pin", put(system::set_master_pin))
+        .route("/api/ws/ticket", post(realtime::ticket))
+        .route("/api/websocket/status", get(realtime::status))
+        .route("/api/websocket/broadcast", post(realtime::broadcast))
+        .route("/ws/{namespace}", get(crate::realtime::socket::upgrade))
         .route("/api/kiosk/pair", post(kiosks::pair))
         .route("/api/kiosk/me", get(kiosk::whoami))
         .route("/api/kiosk/scan", post(kiosk::scan))

@@ -256,6 +256,42 @@ const ROUTES: &[Route] = &[
     ),
     (
         HttpMethod::Post,
+        "/api/ws/ticket",
+        "realtime",
+        "A one-use WebSocket ticket, valid 30 s, for ?ticket=",
+        Staff("any"),
+        None,
+        None,
+    ),
+    (
+        HttpMethod::Get,
+        "/api/websocket/status",
+        "realtime",
+        "Connections per namespace, publish-to-write latency, messages sent and clients dropped",
+        Staff("lockers:view"),
+        None,
+        None,
+    ),
+    (
+        HttpMethod::Post,
+        "/api/websocket/broadcast",
+        "realtime",
+        "Send a stored message to a namespace or room",
+        Staff("system:configure"),
+        Some("Broadcast"),
+        None,
+    ),
+    (
+        HttpMethod::Get,
+        "/ws/{namespace}",
+        "realtime",
+        "WebSocket: lockers, help, events, queue (staff: cookie, bearer or ?ticket=), display (public), agent (device); ?since=SEQ replays",
+        Public,
+        None,
+        None,
+    ),
+    (
+        HttpMethod::Post,
         "/api/kiosk/pair",
         "kiosk",
         "Exchange a pairing code for a device credential; {code}",
@@ -383,6 +419,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<lockers::Transfer>(&mut out);
     add::<lockers::BulkOpen>(&mut out);
     add::<system::MasterPin>(&mut out);
+    add::<super::realtime::Broadcast>(&mut out);
     add::<kiosk::Scan>(&mut out);
     add::<kiosk::Select>(&mut out);
     add::<kiosk::Decide>(&mut out);

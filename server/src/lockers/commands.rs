@@ -302,7 +302,7 @@ impl Lockers {
                 actor: &actor,
                 data: json!({"command": id, "state": state, "error": error}),
             };
-            let seq = tx.insert_event(&event).await?;
+            let seq = crate::events::append(&mut tx, &event).await?;
             tx.commit().await?;
             self.0.events.publish(Published::from_event(seq, &event));
             Ok::<_, StoreError>(())

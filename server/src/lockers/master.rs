@@ -122,7 +122,7 @@ impl Lockers {
                 actor: &actor,
                 data,
             };
-            let seq = tx.insert_event(&e).await?;
+            let seq = crate::events::append(&mut tx, &e).await?;
             published = Some(Published::from_event(seq, &e));
         }
         tx.commit().await?;

@@ -291,6 +291,17 @@ impl Lockers {
             }
         }
         if change.pulse
+            && let Ok(opening) = crate::realtime::Event::locker_state_changed(
+                kiosk,
+                number,
+                before.state.as_str(),
+                "opening",
+                json!({"action": change.kind, "transient": true}),
+            )
+        {
+            self.0.events.transient(opening);
+        }
+        if change.pulse
             && let Err(err) = self.pulse(&before).await
         {
             tracing::warn!(kiosk, number, error = %err, "relay pulse not confirmed");
@@ -336,7 +347,7 @@ impl Lockers {
             actor: &actor,
             data,
         };
-        let seq = tx.insert_event(&event).await?;
+        let seq = crate::events::append(&mut tx, &event).await?;
         tx.commit().await?;
         after.version += 1;
         self.0.events.publish(Published::from_event(seq, &event));
@@ -366,7 +377,7 @@ impl Lockers {
                 actor: &actor,
                 data: change_data(&before, &after, extra, now),
             };
-            let seq = tx.insert_event(&event).await?;
+            let seq = crate::events::append(&mut tx, &event).await?;
             tx.commit().await?;
             self.0.events.publish(Published::from_event(seq, &event));
             Ok::<_, StoreError>(())
@@ -396,7 +407,7 @@ impl Lockers {
             data,
         };
         let mut tx = self.0.store.begin().await?;
-        let seq = tx.insert_event(&event).await?;
+        let seq = crate::events::append(&mut tx, &event).await?;
         tx.commit().await?;
         self.0.events.publish(Published::from_event(seq, &event));
         Ok(seq)

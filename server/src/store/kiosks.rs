@@ -242,20 +242,36 @@ impl WriteTx {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Record a heartbeat and its telemetry.
+    /// Record a heartbeat and its telemetry; true when the kiosk was offline until now.
     pub async fn record_heartbeat(
         &mut self,
         kiosk: &str,
         now: i64,
         telemetry: &str,
-    ) -> StoreResult<()> {
-        sqlx::query("UPDATE kiosks SET last_heartbeat_at = $1, telemetry = $2 WHERE id = $3")
-            .bind(now)
-            .bind(telemetry)
+    ) -> StoreResult<bool> {
+        let was: Option<i64> = sqlx::query_scalar("SELECT online FROM kiosks WHERE id = $1")
             .bind(kiosk)
-            .execute(self.conn())
+            .fetch_optional(self.conn())
             .await?;
-        Ok(())
+        sqlx::query(
+            "UPDATE kiosks SET last_heartbeat_at = $1, telemetry = $2, online = 1 WHERE id = $3",
+        )
+        .bind(now)
+        .bind(telemetry)
+        .bind(kiosk)
+        .execute(self.conn())
+        .await?;
+        Ok(was == Some(0))
+    }
+
+    /// Mark kiosks whose last heartbeat is older than `before` offline; returns their ids.
+    pub async fn mark_offline(&mut self, before: i64) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE kiosks SET online = 0 WHERE online = 1 AND last_heartbeat_at < $1 RETURNING id",
+        )
+        .bind(before)
+        .fetch_all(self.conn())
+        .await?)
     }
 
     /// Write a kiosk's master-PIN lockout state.

@@ -12,6 +12,7 @@ mod events;
 mod group;
 mod kiosks;
 mod lockers;
+mod realtime;
 mod users;
 
 pub use audit::{AuditEntry, NewAudit};
@@ -19,6 +20,7 @@ pub use commands::{CommandRow, NewCommand};
 pub use events::{EventFilter, EventRow, NewEvent};
 pub use kiosks::{CredentialRow, KioskRow, MasterLockout};
 pub use lockers::{LockerRow, LockerUpdate, LockerWiring};
+pub use realtime::{WsListener, WsRow};
 pub use users::{SessionRow, UserRow};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -381,6 +381,11 @@ impl Kiosk {
         .await
     }
 
+    /// [`Kiosk::take`] with owned arguments, for joining several futures.
+    pub async fn take_owned(&self, card: String, locker: i64) -> Value {
+        self.take(&card, locker).await
+    }
+
     /// Scan a new card and take `locker`; returns the select response body.
     pub async fn take(&self, card: &str, locker: i64) -> Value {
         let (status, choose) = self.scan(card).await;

@@ -8,5 +8,6 @@ mod card_flow;
 mod invariants;
 mod master;
 mod process;
+mod realtime;
 mod staff;
 mod system;

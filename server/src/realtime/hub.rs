@@ -1,0 +1,408 @@
+//! The hub: registered clients per namespace, and one pump that reads committed messages from
+//! the store in sequence order and fans each out to the clients whose rooms it matches.
+//!
+//! Each client has a bounded queue ([`QUEUE`] messages). A client whose queue is full is marked
+//! as overflowed and kicked: its socket task sends `resync_required` and closes, so a slow
+//! reader can never grow the server's memory.
+
+use super::event::{Event, Namespace, VERSION};
+use crate::store::{Store, WsRow};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// Messages a client may have queued before it is dropped with `resync_required`.
+pub const QUEUE: usize = 100;
+/// Latency samples kept for the status endpoint.
+const SAMPLES: usize = 10_000;
+/// How often the pump looks at the store even without a wake-up (writes by other processes).
+const POLL: Duration = Duration::from_millis(500);
+
+/// Who holds a connection, for per-owner limits and disconnection on revocation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Session {
+        user_id: String,
+        session_hash: String,
+    },
+    Device(String),
+    Public(String),
+}
+
+impl Owner {
+    /// The key connection limits count by: the user, the device, or the address.
+    fn limit_key(&self) -> String {
+        match self {
+            Owner::Session { user_id, .. } => format!("user:{user_id}"),
+            Owner::Device(id) => format!("device:{id}"),
+            Owner::Public(ip) => format!("ip:{ip}"),
+        }
+    }
+}
+
+/// One message on its way to clients: serialised once, shared by every queue.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub seq: Option<i64>,
+    pub text: String,
+    pub rooms: Vec<String>,
+    pub published: Instant,
+}
+
+/// A connected client as the hub sees it.
+pub struct Client {
+    pub id: u64,
+    pub owner: Owner,
+    queue: mpsc::Sender<Arc<Outgoing>>,
+    rooms: Mutex<HashSet<String>>,
+    overflowed: AtomicBool,
+    /// Woken when the client must go: overflow or revocation.
+    pub kick: Notify,
+}
+
+impl Client {
+    pub fn overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::Acquire)
+    }
+
+    pub fn join(&self, room: &str) -> usize {
+        let mut rooms = self.rooms.lock().expect("rooms lock poisoned");
+        rooms.insert(room.to_owned());
+        rooms.len()
+    }
+
+    pub fn leave(&self, room: &str) -> bool {
+        self.rooms.lock().expect("rooms lock poisoned").remove(room)
+    }
+
+    fn wants(&self, rooms: &[String]) -> bool {
+        let mine = self.rooms.lock().expect("rooms lock poisoned");
+        mine.is_empty() || rooms.iter().any(|r| mine.contains(r))
+    }
+}
+
+#[derive(Default)]
+struct NsState {
+    clients: RwLock<HashMap<u64, Arc<Client>>>,
+    delivered: AtomicI64,
+    sent: AtomicU64,
+    dropped: AtomicU64,
+}
+
+struct Inner {
+    store: Store,
+    namespaces: HashMap<Namespace, NsState>,
+    next_id: AtomicU64,
+    wake: Notify,
+    latencies: Mutex<VecDeque<u32>>,
+    pub stop: CancellationToken,
+}
+
+/// The real-time hub. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub(Arc<Inner>);
+
+/// The client's end: its id, its queue, and where its live stream starts.
+pub struct Registration {
+    pub client: Arc<Client>,
+    pub queue: mpsc::Receiver<Arc<Outgoing>>,
+    /// Every message up to this sequence was fanned out before the client registered.
+    pub delivered: i64,
+}
+
+impl Hub {
+    /// A hub whose pump starts at the newest stored message of each namespace.
+    pub async fn start(
+        store: Store,
+        events: &crate::events::EventHub,
+        stop: CancellationToken,
+    ) -> crate::store::StoreResult<Hub> {
+        let mut namespaces = HashMap::new();
+        for ns in Namespace::ALL {
+            let state = NsState::default();
+            let (_, latest) = store.ws_bounds(ns.path()).await?;
+            state.delivered.store(latest, Ordering::Release);
+            namespaces.insert(ns, state);
+        }
+        let hub = Hub(Arc::new(Inner {
+            store,
+            namespaces,
+            next_id: AtomicU64::new(1),
+            wake: Notify::new(),
+            latencies: Mutex::new(VecDeque::with_capacity(SAMPLES)),
+            stop,
+        }));
+        tokio::spawn(hub.clone().pump(events.subscribe()));
+        Ok(hub)
+    }
+
+    pub fn stop_token(&self) -> &CancellationToken {
+        &self.0.stop
+    }
+
+    fn ns(&self, ns: Namespace) -> &NsState {
+        self.0
+            .namespaces
+            .get(&ns)
+            .expect("every namespace has a state")
+    }
+
+    /// Something was committed: read and fan out.
+    pub fn wake(&self) {
+        self.0.wake.notify_one();
+    }
+
+    /// Connections an owner holds in every namespace.
+    pub fn connections_of(&self, owner: &Owner) -> usize {
+        let key = owner.limit_key();
+        self.0
+            .namespaces
+            .values()
+            .map(|ns| {
+                ns.clients
+                    .read()
+                    .expect("clients lock poisoned")
+                    .values()
+                    .filter(|c| c.owner.limit_key() == key)
+                    .count()
+            })
+            .sum()
+    }
+
+    /// Add a client; everything after the returned `delivered` will reach its queue.
+    pub fn register(&self, ns: Namespace, owner: Owner) -> Registration {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let client = Arc::new(Client {
+            id: self.0.next_id.fetch_add(1, Ordering::Relaxed),
+            owner,
+            queue: tx,
+            rooms: Mutex::new(HashSet::new()),
+            overflowed: AtomicBool::new(false),
+            kick: Notify::new(),
+        });
+        let state = self.ns(ns);
+        let mut clients = state.clients.write().expect("clients lock poisoned");
+        clients.insert(client.id, client.clone());
+        let delivered = state.delivered.load(Ordering::Acquire);
+        metrics::gauge!("kioskhub_ws_connections", "namespace" => ns.path())
+            .set(clients.len() as f64);
+        Registration {
+            client,
+            queue: rx,
+            delivered,
+        }
+    }
+
+    pub fn unregister(&self, ns: Namespace, id: u64) {
+        let mut clients = self.ns(ns).clients.write().expect("clients lock poisoned");
+        clients.remove(&id);
+        metrics::gauge!("kioskhub_ws_connections", "namespace" => ns.path())
+            .set(clients.len() as f64);
+    }
+
+    /// Close every connection of an owner (logout, revoked credential).
+    pub fn disconnect(&self, pred: impl Fn(&Owner) -> bool) -> usize {
+        let mut n = 0;
+        for ns in self.0.namespaces.values() {
+            for c in ns.clients.read().expect("clients lock poisoned").values() {
+                if pred(&c.owner) {
+                    c.kick.notify_one();
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Members of a room in a namespace.
+    pub fn room_size(&self, ns: Namespace, room: &str) -> usize {
+        self.ns(ns)
+            .clients
+            .read()
+            .expect("clients lock poisoned")
+            .values()
+            .filter(|c| c.rooms.lock().expect("rooms lock poisoned").contains(room))
+            .count()
+    }
+
+    /// Send an event that is not stored (the transient `opening`, connection notices).
+    pub fn publish_transient(&self, event: &Event) {
+        let text = envelope(
+            None,
+            event.kind,
+            crate::time::now_ms(),
+            &event.rooms,
+            &event.data,
+        );
+        self.fan_out(event.namespace, None, text, event.rooms.clone());
+    }
+
+    fn fan_out(&self, ns: Namespace, seq: Option<i64>, text: String, rooms: Vec<String>) {
+        let state = self.ns(ns);
+        let out = Arc::new(Outgoing {
+            seq,
+            text,
+            rooms,
+            published: Instant::now(),
+        });
+        let clients = state.clients.read().expect("clients lock poisoned");
+        for client in clients.values() {
+            if !client.wants(&out.rooms) {
+                continue;
+            }
+            match client.queue.try_send(out.clone()) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    if !client.overflowed.swap(true, Ordering::AcqRel) {
+                        state.dropped.fetch_add(1, Ordering::Relaxed);
+                        metrics::counter!("kioskhub_ws_dropped_clients_total", "namespace" => ns.path()).increment(1);
+                        client.kick.notify_one();
+                    }
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        if let Some(seq) = seq {
+            state.delivered.store(seq, Ordering::Release);
+        }
+    }
+
+    /// Read committed messages after what was delivered, in order, and fan them out.
+    async fn drain(&self) {
+        for ns in Namespace::ALL {
+            loop {
+                let after = self.ns(ns).delivered.load(Ordering::Acquire);
+                let rows = match self.0.store.ws_after(ns.path(), after, 500).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "real-time pump could not read messages");
+                        return;
+                    }
+                };
+                if rows.is_empty() {
+                    break;
+                }
+                for row in rows {
+                    let rooms: Vec<String> = serde_json::from_str(&row.rooms).unwrap_or_default();
+                    let text = stored_envelope(&row, &rooms);
+                    self.fan_out(ns, Some(row.seq), text, rooms);
+                }
+            }
+        }
+    }
+
+    async fn pump(self, mut notices: tokio::sync::broadcast::Receiver<crate::events::Notice>) {
+        use crate::events::Notice;
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            tokio::select! {
+                () = self.0.stop.cancelled() => return,
+                () = self.0.wake.notified() => {}
+                notice = notices.recv() => match notice {
+                    Ok(Notice::Transient(event)) => {
+                        self.publish_transient(&event);
+                        continue;
+                    }
+                    Ok(Notice::Committed(_)) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return,
+                },
+                () = tokio::time::sleep(POLL) => {}
+            }
+            self.drain().await;
+        }
+    }
+
+    /// Record a publish → socket-write latency sample.
+    pub fn record_latency(&self, ns: Namespace, published: Instant) {
+        let us = u32::try_from(published.elapsed().as_micros()).unwrap_or(u32::MAX);
+        self.ns(ns).sent.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("kioskhub_ws_messages_sent_total", "namespace" => ns.path()).increment(1);
+        metrics::histogram!("kioskhub_ws_publish_to_write_seconds").record(f64::from(us) / 1e6);
+        let mut samples = self.0.latencies.lock().expect("latency lock poisoned");
+        if samples.len() == SAMPLES {
+            samples.pop_front();
+        }
+        samples.push_back(us);
+    }
+
+    /// The status document of `GET /api/websocket/status`.
+    pub fn status(&self) -> Value {
+        let mut namespaces = serde_json::Map::new();
+        let mut total = 0;
+        for ns in Namespace::ALL {
+            let state = self.ns(ns);
+            let n = state.clients.read().expect("clients lock poisoned").len();
+            total += n;
+            namespaces.insert(
+                ns.path().to_owned(),
+                json!({
+                    "connections": n,
+                    "last_seq": state.delivered.load(Ordering::Acquire),
+                    "messages_sent": state.sent.load(Ordering::Relaxed),
+                    "clients_dropped": state.dropped.load(Ordering::Relaxed),
+                }),
+            );
+        }
+        let mut samples: Vec<u32> = self
+            .0
+            .latencies
+            .lock()
+            .expect("latency lock poisoned")
+            .iter()
+            .copied()
+            .collect();
+        samples.sort_unstable();
+        let pick = |p: f64| -> f64 {
+            if samples.is_empty() {
+                return 0.0;
+            }
+            let i = ((samples.len() - 1) as f64 * p).round() as usize;
+            f64::from(samples[i]) / 1000.0
+        };
+        json!({
+            "status": "active",
+            "total_connections": total,
+            "namespaces": namespaces,
+            "latency_ms": {"median": pick(0.5), "p95": pick(0.95), "p99": pick(0.99), "samples": samples.len()},
+            "timestamp": crate::time::rfc3339(crate::time::now_ms()),
+        })
+    }
+
+    /// The store, for replay.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+}
+
+/// The wire envelope `{seq, type, ts, room, version, data}`.
+pub fn envelope(seq: Option<i64>, kind: &str, ts: i64, rooms: &[String], data: &Value) -> String {
+    json!({
+        "seq": seq,
+        "type": kind,
+        "ts": crate::time::rfc3339(ts),
+        "room": rooms.first(),
+        "rooms": rooms,
+        "version": VERSION,
+        "data": data,
+    })
+    .to_string()
+}
+
+/// The envelope of a stored message.
+pub fn stored_envelope(row: &WsRow, rooms: &[String]) -> String {
+    let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
+    json!({
+        "seq": row.seq,
+        "type": row.kind,
+        "ts": crate::time::rfc3339(row.ts),
+        "room": rooms.first(),
+        "rooms": rooms,
+        "version": row.version,
+        "data": data,
+    })
+    .to_string()
+}

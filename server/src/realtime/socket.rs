@@ -1,0 +1,363 @@
+//! One WebSocket connection: authenticate before the upgrade, replay what the client missed
+//! (`?since=SEQ`) from the store, then stream live messages from the hub, answering
+//! `join_room` / `leave_room`, pinging every 30 s and closing after 5 minutes without a pong.
+
+use super::event::Namespace;
+use super::hub::{Hub, Owner, Registration, stored_envelope};
+use crate::app::AppState;
+use crate::auth::{Permission, token_hash};
+use crate::http::error::ApiError;
+use crate::http::extract::{ClientInfo, DEVICE_COOKIE, SESSION_COOKIE, StaffUser, bearer, cookie};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Connections one user, device or address may hold at once.
+pub const MAX_CONNECTIONS_PER_OWNER: usize = 20;
+/// Rooms one connection may join.
+pub const MAX_ROOMS: usize = 50;
+const PING_EVERY: Duration = Duration::from_secs(30);
+const PONG_TIMEOUT: Duration = Duration::from_secs(300);
+/// A client that does not take a message within this long is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a staff connection re-checks that its session is still live.
+const RECHECK_EVERY: Duration = Duration::from_secs(60);
+/// Close code for "credential revoked or session ended" (application range).
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WsQuery {
+    since: Option<i64>,
+    ticket: Option<String>,
+}
+
+/// Who may connect to which namespace.
+fn permission(ns: Namespace) -> Option<Permission> {
+    match ns {
+        Namespace::Lockers => Some(Permission::LockersView),
+        Namespace::Help => Some(Permission::HelpView),
+        Namespace::Events => Some(Permission::SystemLogs),
+        Namespace::Queue => Some(Permission::ReportsView),
+        Namespace::Display | Namespace::Agent => None,
+    }
+}
+
+async fn authenticate(
+    state: &AppState,
+    ns: Namespace,
+    headers: &HeaderMap,
+    ticket: Option<&str>,
+    client: ClientInfo,
+) -> Result<Owner, ApiError> {
+    match ns {
+        Namespace::Display => Ok(Owner::Public(client.ip)),
+        Namespace::Agent => {
+            let token = bearer(headers)
+                .or_else(|| cookie(headers, DEVICE_COOKIE))
+                .ok_or_else(ApiError::unauthenticated)?;
+            let cred = state
+                .store
+                .credential_by_token(&token_hash(token))
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_credential",
+                        "unknown or revoked device credential",
+                    )
+                })?;
+            Ok(Owner::Device(cred.id))
+        }
+        _ => {
+            let hash = match ticket {
+                Some(t) => state
+                    .store
+                    .consume_ws_ticket(&token_hash(t), crate::time::now_ms())
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            StatusCode::UNAUTHORIZED,
+                            "invalid_ticket",
+                            "unknown, used or expired ticket",
+                        )
+                    })?,
+                None => {
+                    let token = cookie(headers, SESSION_COOKIE)
+                        .or_else(|| bearer(headers))
+                        .ok_or_else(ApiError::unauthenticated)?;
+                    token_hash(token)
+                }
+            };
+            let user = StaffUser::from_session(state, hash, client, None).await?;
+            let needed = permission(ns).expect("staff namespaces have a permission");
+            if !user.role.allows(needed) {
+                user.audit(
+                    state,
+                    "authorization_denied",
+                    Some(ns.path()),
+                    "denied",
+                    Some(needed.as_str()),
+                )
+                .await;
+                return Err(ApiError::forbidden(format!(
+                    "your role may not join {} (needs {})",
+                    ns.path(),
+                    needed.as_str()
+                )));
+            }
+            Ok(Owner::Session {
+                user_id: user.id,
+                session_hash: user.session_hash,
+            })
+        }
+    }
+}
+
+/// `GET /ws/{namespace}`: authenticate, then upgrade.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    query: Result<Query<WsQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    client: ClientInfo,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let ns = Namespace::from_path(&format!("/ws/{name}"))
+        .ok_or_else(|| ApiError::not_found("namespace_not_found", "no such WebSocket namespace"))?;
+    let Query(query) = query?;
+    let owner = authenticate(&state, ns, &headers, query.ticket.as_deref(), client).await?;
+    if state.hub.connections_of(&owner) >= MAX_CONNECTIONS_PER_OWNER {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_connections",
+            "too many open connections for this user or device",
+        ));
+    }
+    let ws = ws.map_err(|_| {
+        ApiError::bad_request("websocket_required", "this endpoint speaks WebSocket only")
+    })?;
+    let hub = state.hub.clone();
+    let since = query.since;
+    Ok(ws
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| async move {
+            let reg = hub.register(ns, owner);
+            run(hub, state, ns, reg, since, socket).await;
+        }))
+}
+
+fn text(value: Value) -> Message {
+    Message::Text(Utf8Bytes::from(value.to_string()))
+}
+
+fn control(kind: &str, data: Value) -> Message {
+    text(
+        json!({"seq": null, "type": kind, "ts": crate::time::rfc3339(crate::time::now_ms()), "room": null, "version": super::event::VERSION, "data": data}),
+    )
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        })))
+        .await;
+}
+
+/// Send with a deadline: a client that does not read is dropped, not waited for.
+async fn send(socket: &mut WebSocket, msg: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Replay stored messages after `since` up to `until`; returns the last sequence sent, or `None`
+/// when the client must resync (its `since` is older than what is kept, or in the future).
+async fn replay(
+    hub: &Hub,
+    ns: Namespace,
+    socket: &mut WebSocket,
+    since: i64,
+    until: i64,
+) -> Option<i64> {
+    let (oldest, latest) = hub.store().ws_bounds(ns.path()).await.ok()?;
+    if since > latest || since + 1 < oldest {
+        return None;
+    }
+    let mut last = since;
+    while last < until {
+        let rows = hub.store().ws_after(ns.path(), last, 500).await.ok()?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            if row.seq > until {
+                return Some(last);
+            }
+            let rooms: Vec<String> = serde_json::from_str(&row.rooms).unwrap_or_default();
+            if !send(
+                socket,
+                Message::Text(Utf8Bytes::from(stored_envelope(&row, &rooms))),
+            )
+            .await
+            {
+                return Some(last);
+            }
+            last = row.seq;
+        }
+    }
+    Some(last)
+}
+
+fn valid_room(room: &str) -> bool {
+    !room.is_empty()
+        && room.len() <= 100
+        && room.split(':').count() <= 3
+        && room
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":-_".contains(c))
+}
+
+async fn run(
+    hub: Hub,
+    state: AppState,
+    ns: Namespace,
+    reg: Registration,
+    since: Option<i64>,
+    mut socket: WebSocket,
+) {
+    let Registration {
+        client,
+        mut queue,
+        delivered,
+    } = reg;
+    let welcome =
+        json!({"connection_id": client.id, "namespace": ns.path(), "last_seq": delivered});
+    let mut last_sent = delivered;
+    let mut ok = send(&mut socket, control("connection", welcome)).await;
+    if ok && let Some(since) = since {
+        match replay(&hub, ns, &mut socket, since, delivered).await {
+            Some(last) => last_sent = last,
+            None => {
+                ok = send(
+                    &mut socket,
+                    control(
+                        "resync_required",
+                        json!({"reason": "since_unavailable", "last_seq": delivered}),
+                    ),
+                )
+                .await
+            }
+        }
+    }
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut recheck = tokio::time::interval(RECHECK_EVERY);
+    recheck.tick().await;
+    let mut last_pong = Instant::now();
+    while ok {
+        tokio::select! {
+            msg = queue.recv() => match msg {
+                Some(out) => {
+                    if out.seq.is_some_and(|s| s <= last_sent) {
+                        continue;
+                    }
+                    ok = send(&mut socket, Message::Text(Utf8Bytes::from(out.text.as_str()))).await;
+                    if ok {
+                        hub.record_latency(ns, out.published);
+                        if let Some(s) = out.seq {
+                            last_sent = s;
+                        }
+                    }
+                }
+                None => break,
+            },
+            () = client.kick.notified() => {
+                if client.overflowed() {
+                    let _ = send(&mut socket, control("resync_required", json!({"reason": "too_slow", "last_seq": last_sent}))).await;
+                    close(&mut socket, close_code::POLICY, "too slow").await;
+                } else {
+                    close(&mut socket, CLOSE_UNAUTHORIZED, "credential ended").await;
+                }
+                break;
+            }
+            incoming = socket.next() => match incoming {
+                Some(Ok(Message::Text(t))) => {
+                    let reply = handle_client_message(&client, t.as_str());
+                    ok = send(&mut socket, reply).await;
+                }
+                Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
+                Some(Ok(Message::Ping(_))) => last_pong = Instant::now(),
+                Some(Ok(Message::Binary(_))) => {
+                    ok = send(&mut socket, control("error", json!({"code": "invalid_message", "message": "send JSON text messages"}))).await;
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+            },
+            _ = ping.tick() => {
+                if last_pong.elapsed() > PONG_TIMEOUT {
+                    close(&mut socket, close_code::AWAY, "no pong").await;
+                    break;
+                }
+                ok = send(&mut socket, Message::Ping(Vec::new().into())).await;
+            }
+            _ = recheck.tick() => {
+                if let super::hub::Owner::Session { session_hash, .. } = &client.owner
+                    && StaffUser::from_session(&state, session_hash.clone(), ClientInfo { ip: String::new(), user_agent: None }, None).await.is_err()
+                {
+                    close(&mut socket, CLOSE_UNAUTHORIZED, "session ended").await;
+                    break;
+                }
+            }
+            () = hub.stop_token().cancelled() => {
+                close(&mut socket, close_code::AWAY, "server going away").await;
+                break;
+            }
+        }
+    }
+    hub.unregister(ns, client.id);
+}
+
+#[derive(Deserialize)]
+struct ClientMessage {
+    #[serde(rename = "type")]
+    kind: String,
+    room: Option<String>,
+}
+
+fn handle_client_message(client: &super::hub::Client, text: &str) -> Message {
+    let error =
+        |code: &str, message: &str| control("error", json!({"code": code, "message": message}));
+    let Ok(msg) = serde_json::from_str::<ClientMessage>(text) else {
+        return error(
+            "invalid_message",
+            "expected {\"type\": \"join_room\" | \"leave_room\", \"room\": \"…\"}",
+        );
+    };
+    match (msg.kind.as_str(), msg.room) {
+        ("join_room", Some(room)) if valid_room(&room) => {
+            if client.join(&room) > MAX_ROOMS {
+                client.leave(&room);
+                return error("too_many_rooms", "leave a room first");
+            }
+            control("room_joined", json!({"room": room}))
+        }
+        ("leave_room", Some(room)) if valid_room(&room) => {
+            let was = client.leave(&room);
+            control("room_left", json!({"room": room, "was_member": was}))
+        }
+        ("join_room" | "leave_room", _) => {
+            error("invalid_room", "a room is like kiosk:men or locker:men:12")
+        }
+        ("ping", _) => control("pong", json!({})),
+        _ => error("unknown_type", "known types: join_room, leave_room, ping"),
+    }
+}

@@ -1,0 +1,443 @@
+//! Real-time push over real WebSockets: authentication per namespace, rooms, replay with `since`,
+//! resync, publish-after-commit and ordering.
+
+use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use futures::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The raw session token of a fresh admin sign-in (for cookie and bearer auth).
+async fn session_token(app: &TestApp) -> String {
+    let resp = reqwest::Client::new()
+        .post(app.url("/auth/login"))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+fn ws_url(app: &TestApp, path: &str) -> String {
+    format!("{}{path}", app.base.replacen("http://", "ws://", 1))
+}
+
+async fn connect(app: &TestApp, path: &str, header: Option<(&str, String)>) -> Result<Ws, WsError> {
+    let mut req = ws_url(app, path).into_client_request().unwrap();
+    if let Some((name, value)) = header {
+        req.headers_mut().insert(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    tokio_tungstenite::connect_async(req)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+/// The next JSON text message, skipping pings; `None` on timeout or close.
+async fn next(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(wait, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return Some(serde_json::from_str(&t).unwrap()),
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// Messages of `kind` until `count` arrived (skipping others).
+async fn collect(ws: &mut Ws, kind: &str, count: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    while out.len() < count {
+        let msg = next(ws, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("only {} {kind} messages arrived", out.len()));
+        if msg["type"] == kind && msg["data"]["transient"].is_null() {
+            out.push(msg);
+        }
+    }
+    out
+}
+
+fn status_of(err: WsError) -> u16 {
+    match err {
+        WsError::Http(resp) => resp.status().as_u16(),
+        other => panic!("expected an HTTP refusal, got {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panel_sees_a_scan_live_with_the_transient_opening_then_the_committed_change() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let mut ws = connect(
+        &app,
+        "/ws/lockers",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    let hello = next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(hello["type"], "connection");
+    let kiosk = app.kiosk("men").await;
+    kiosk.take("04A1B2C3D4", 5).await;
+    let opening = next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(opening["type"], "locker_state_changed");
+    assert_eq!(opening["data"]["new_state"], "opening");
+    assert!(
+        opening["seq"].is_null(),
+        "the transient state is not stored"
+    );
+    let changed = collect(&mut ws, "locker_state_changed", 1).await.remove(0);
+    assert_eq!(changed["data"]["kiosk_id"], "men");
+    assert_eq!(changed["data"]["locker"], 5);
+    assert_eq!(changed["data"]["new_state"], "owned");
+    assert_eq!(changed["room"], "kiosk:men");
+    assert_eq!(changed["version"], 1);
+    assert!(changed["seq"].as_i64().unwrap() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_namespace_checks_its_credentials() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    // No credential, a wrong one, a bearer session, a ticket used twice.
+    assert_eq!(
+        status_of(connect(&app, "/ws/lockers", None).await.unwrap_err()),
+        401
+    );
+    assert_eq!(
+        status_of(
+            connect(
+                &app,
+                "/ws/lockers",
+                Some(("authorization", "Bearer nope".into()))
+            )
+            .await
+            .unwrap_err()
+        ),
+        401
+    );
+    connect(
+        &app,
+        "/ws/lockers",
+        Some(("authorization", format!("Bearer {token}"))),
+    )
+    .await
+    .unwrap();
+    let admin = app.admin().await;
+    let (status, ticket) = admin.post("/api/ws/ticket", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let path = format!("/ws/help?ticket={}", ticket["ticket"].as_str().unwrap());
+    connect(&app, &path, None).await.unwrap();
+    assert_eq!(
+        status_of(connect(&app, &path, None).await.unwrap_err()),
+        401,
+        "a ticket is one-use"
+    );
+    // Roles: staff may not join /ws/events; public display needs nothing; the agent needs a device.
+    let staff = app.user(kioskhub::auth::Role::Staff).await;
+    let (_, t) = staff.post("/api/ws/ticket", json!({})).await;
+    let err = connect(
+        &app,
+        &format!("/ws/events?ticket={}", t["ticket"].as_str().unwrap()),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status_of(err), 403);
+    connect(&app, "/ws/display", None).await.unwrap();
+    assert_eq!(
+        status_of(
+            connect(
+                &app,
+                "/ws/agent",
+                Some(("cookie", format!("kioskhub_session={token}")))
+            )
+            .await
+            .unwrap_err()
+        ),
+        401
+    );
+    let kiosk = app.kiosk("men").await;
+    connect(
+        &app,
+        "/ws/agent",
+        Some(("authorization", format!("Bearer {}", kiosk.token))),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status_of(connect(&app, "/ws/nowhere", None).await.unwrap_err()),
+        404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rooms_narrow_delivery_and_bad_messages_get_an_error_not_a_disconnect() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let cookie = || Some(("cookie", format!("kioskhub_session={token}")));
+    let mut women_only = connect(&app, "/ws/lockers", cookie()).await.unwrap();
+    next(&mut women_only, Duration::from_secs(5)).await.unwrap();
+    women_only
+        .send(Message::Text(
+            json!({"type": "join_room", "room": "kiosk:women"})
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut women_only, Duration::from_secs(5)).await.unwrap()["type"],
+        "room_joined"
+    );
+    women_only
+        .send(Message::Text("not json".into()))
+        .await
+        .unwrap();
+    let err = next(&mut women_only, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(err["type"], "error");
+    assert_eq!(err["data"]["code"], "invalid_message");
+    women_only
+        .send(Message::Text(
+            json!({"type": "join_room", "room": "bad room!"})
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut women_only, Duration::from_secs(5)).await.unwrap()["data"]["code"],
+        "invalid_room"
+    );
+    app.kiosk("men").await.take("04A1B2C3D4", 1).await;
+    app.kiosk("women").await.take("04B2C3D4E5", 2).await;
+    let got = collect(&mut women_only, "locker_state_changed", 1).await;
+    assert_eq!(
+        got[0]["data"]["kiosk_id"], "women",
+        "the men's change did not reach a women-only client"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reconnecting_client_replays_what_it_missed_in_order_without_gaps_even_across_a_restart()
+{
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let header = format!("kioskhub_session={token}");
+    let mut ws = connect(&app, "/ws/lockers", Some(("cookie", header.clone())))
+        .await
+        .unwrap();
+    next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let kiosk = app.kiosk("men").await;
+    kiosk.take("04A1B2C3D4", 1).await;
+    let first = collect(&mut ws, "locker_state_changed", 1).await;
+    let last_seen = first[0]["seq"].as_i64().unwrap();
+    drop(ws);
+    kiosk.take("04B2C3D4E5", 2).await;
+    kiosk.take("04C3D4E5F6", 3).await;
+    let app = app.restart().await;
+    app.kiosk("men").await.take("04D4E5F6A7", 4).await;
+    let mut ws = connect(
+        &app,
+        &format!("/ws/lockers?since={last_seen}"),
+        Some(("cookie", header)),
+    )
+    .await
+    .unwrap();
+    let mut seqs = Vec::new();
+    let mut lockers = Vec::new();
+    while let Some(msg) = next(&mut ws, Duration::from_millis(800)).await {
+        if let Some(seq) = msg["seq"].as_i64() {
+            seqs.push(seq);
+            if msg["type"] == "locker_state_changed" {
+                lockers.push(msg["data"]["locker"].as_i64().unwrap());
+            }
+        }
+    }
+    let expected: Vec<i64> =
+        (last_seen + 1..=last_seen + i64::try_from(seqs.len()).unwrap()).collect();
+    assert_eq!(seqs, expected, "contiguous, in order, no duplicate");
+    assert_eq!(lockers, [2, 3, 4]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_since_older_than_what_is_kept_gets_resync_required() {
+    let app = TestApp::spawn().await;
+    let kiosk = app.kiosk("men").await;
+    for n in 1..=3 {
+        kiosk.take(&format!("0AB{n:07}"), n).await;
+    }
+    app.state.store.ws_purge(0, 1).await.unwrap();
+    let token = session_token(&app).await;
+    let mut ws = connect(
+        &app,
+        "/ws/lockers?since=1",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        next(&mut ws, Duration::from_secs(5)).await.unwrap()["type"],
+        "connection"
+    );
+    let resync = next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(resync["type"], "resync_required");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rolled_back_change_publishes_nothing_and_leaves_no_gap() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let mut ws = connect(
+        &app,
+        "/ws/events",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    let hello = next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let start = hello["data"]["last_seq"].as_i64().unwrap();
+    let event = kioskhub::store::NewEvent {
+        ts: kioskhub::time::now_ms(),
+        site: "main",
+        kind: "test_rolled_back",
+        kiosk_id: Some("men"),
+        locker: None,
+        actor: "test",
+        data: json!({}),
+    };
+    let mut tx = app.state.store.begin().await.unwrap();
+    kioskhub::events::append(&mut tx, &event).await.unwrap();
+    drop(tx);
+    app.state.hub.wake();
+    assert!(
+        next(&mut ws, Duration::from_millis(700)).await.is_none(),
+        "nothing was committed"
+    );
+    let admin = app.admin().await;
+    admin
+        .post("/api/kiosks/men/lockers/1/block", json!({}))
+        .await;
+    let logged = collect(&mut ws, "event_logged", 1).await;
+    assert_eq!(
+        logged[0]["seq"],
+        start + 1,
+        "the next committed message follows without a gap"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_changes_arrive_in_sequence_order() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let mut ws = connect(
+        &app,
+        "/ws/lockers",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let mut screens = Vec::new();
+    for _ in 0..8 {
+        screens.push(app.kiosk("men").await);
+    }
+    let takes = screens
+        .iter()
+        .enumerate()
+        .map(|(i, k)| k.take_owned(format!("0CD{i:07}"), i64::try_from(i).unwrap() + 1));
+    futures::future::join_all(takes).await;
+    let got = collect(&mut ws, "locker_state_changed", 8).await;
+    let seqs: Vec<i64> = got.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_counts_connections_and_an_admin_broadcast_reaches_the_room() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let mut ws = connect(
+        &app,
+        "/ws/lockers",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let admin = app.admin().await;
+    let (_, status) = admin.get("/api/websocket/status").await;
+    assert_eq!(status["namespaces"]["/ws/lockers"]["connections"], 1);
+    let (code, body) = admin
+        .post("/api/websocket/broadcast", json!({"namespace": "/ws/lockers", "room": "kiosk:men", "fallback_to_namespace": true, "data": {"text": "closing in 10 minutes"}}))
+        .await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(
+        body["room"],
+        Value::Null,
+        "nobody in the room: sent to the namespace"
+    );
+    let msg = collect(&mut ws, "broadcast", 1).await.remove(0);
+    assert_eq!(msg["data"]["text"], "closing in 10 minutes");
+    let (_, status) = admin.get("/api/websocket/status").await;
+    assert!(
+        status["namespaces"]["/ws/lockers"]["messages_sent"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    let staff = app.user(kioskhub::auth::Role::Staff).await;
+    let (code, _) = staff
+        .post(
+            "/api/websocket/broadcast",
+            json!({"namespace": "/ws/lockers", "data": {}}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = admin
+        .post(
+            "/api/websocket/broadcast",
+            json!({"namespace": "/ws/nowhere", "data": {}}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logging_out_closes_that_sessions_sockets() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("admin", ADMIN_PASSWORD).await;
+    let (_, t) = staff.post("/api/ws/ticket", json!({})).await;
+    let mut ws = connect(
+        &app,
+        &format!("/ws/lockers?ticket={}", t["ticket"].as_str().unwrap()),
+        None,
+    )
+    .await
+    .unwrap();
+    next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let (code, _) = staff.post("/auth/logout", json!({})).await;
+    assert_eq!(code, StatusCode::NO_CONTENT);
+    match tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .unwrap()
+    {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 4401),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
