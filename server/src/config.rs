@@ -37,6 +37,9 @@ pub struct ServerConfig {
     pub metrics_token: Option<String>,
     pub session_idle: Duration,
     pub session_absolute: Duration,
+    /// WebSocket ping interval (30 s) and how long without a pong closes a client (5 min).
+    pub ws_ping_interval: Duration,
+    pub ws_pong_timeout: Duration,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -56,6 +59,8 @@ impl fmt::Debug for ServerConfig {
             )
             .field("session_idle", &self.session_idle)
             .field("session_absolute", &self.session_absolute)
+            .field("ws_ping_interval", &self.ws_ping_interval)
+            .field("ws_pong_timeout", &self.ws_pong_timeout)
             .finish()
     }
 }
@@ -236,6 +241,8 @@ struct FileServer {
     metrics_token: Option<String>,
     session_idle: Option<Spanned<String>>,
     session_absolute: Option<Spanned<String>>,
+    ws_ping_interval: Option<Spanned<String>>,
+    ws_pong_timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -541,7 +548,23 @@ impl Config {
                 &file.server.session_absolute,
                 defaults.session_absolute,
             ),
+            ws_ping_interval: c.duration(
+                "ws_ping_interval",
+                &file.server.ws_ping_interval,
+                defaults.ws_ping_interval,
+            ),
+            ws_pong_timeout: c.duration(
+                "ws_pong_timeout",
+                &file.server.ws_pong_timeout,
+                defaults.ws_pong_timeout,
+            ),
         };
+        if server.ws_ping_interval.is_zero() || server.ws_pong_timeout.is_zero() {
+            c.issues.push(ConfigIssue {
+                line: None,
+                message: "ws_ping_interval and ws_pong_timeout must be longer than 0".into(),
+            });
+        }
         let site_flow = c.flow(&file.lockers, &FlowSettings::default());
         let utc_offset_minutes = match &file.site.utc_offset {
             Some(o) => parse_offset(o.get_ref()).unwrap_or_else(|| {
@@ -794,6 +817,8 @@ impl ServerConfig {
             metrics_token: None,
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
+            ws_ping_interval: Duration::from_secs(30),
+            ws_pong_timeout: Duration::from_secs(300),
         }
     }
 }

@@ -218,6 +218,15 @@ impl Hub {
         n
     }
 
+    /// Connections in a namespace.
+    pub fn connections(&self, ns: Namespace) -> usize {
+        self.ns(ns)
+            .clients
+            .read()
+            .expect("clients lock poisoned")
+            .len()
+    }
+
     /// Members of a room in a namespace.
     pub fn room_size(&self, ns: Namespace, room: &str) -> usize {
         self.ns(ns)

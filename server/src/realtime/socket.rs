@@ -22,8 +22,6 @@ use std::time::{Duration, Instant};
 pub const MAX_CONNECTIONS_PER_OWNER: usize = 20;
 /// Rooms one connection may join.
 pub const MAX_ROOMS: usize = 50;
-const PING_EVERY: Duration = Duration::from_secs(30);
-const PONG_TIMEOUT: Duration = Duration::from_secs(300);
 /// A client that does not take a message within this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a staff connection re-checks that its session is still live.
@@ -240,6 +238,7 @@ async fn run(
         mut queue,
         delivered,
     } = reg;
+    announce(&hub, "connection", ns, &client);
     let welcome =
         json!({"connection_id": client.id, "namespace": ns.path(), "last_seq": delivered});
     let mut last_sent = delivered;
@@ -259,7 +258,7 @@ async fn run(
             }
         }
     }
-    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut ping = tokio::time::interval(state.config.server.ws_ping_interval);
     ping.tick().await;
     let mut recheck = tokio::time::interval(RECHECK_EVERY);
     recheck.tick().await;
@@ -271,7 +270,12 @@ async fn run(
                     if out.seq.is_some_and(|s| s <= last_sent) {
                         continue;
                     }
-                    ok = send(&mut socket, Message::Text(Utf8Bytes::from(out.text.as_str()))).await;
+                    // A client that stops reading is not waited for: a kick (its queue
+                    // overflowed meanwhile) or the send deadline ends it.
+                    tokio::select! {
+                        sent = send(&mut socket, Message::Text(Utf8Bytes::from(out.text.as_str()))) => ok = sent,
+                        () = client.kick.notified() => break,
+                    }
                     if ok {
                         hub.record_latency(ns, out.published);
                         if let Some(s) = out.seq {
@@ -303,7 +307,7 @@ async fn run(
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
             },
             _ = ping.tick() => {
-                if last_pong.elapsed() > PONG_TIMEOUT {
+                if last_pong.elapsed() > state.config.server.ws_pong_timeout {
                     close(&mut socket, close_code::AWAY, "no pong").await;
                     break;
                 }
@@ -324,6 +328,23 @@ async fn run(
         }
     }
     hub.unregister(ns, client.id);
+    announce(&hub, "disconnection", ns, &client);
+}
+
+/// Tell `/ws/events` subscribers that a client came or went (not stored).
+fn announce(hub: &Hub, kind: &'static str, ns: Namespace, client: &super::hub::Client) {
+    let who = match &client.owner {
+        Owner::Session { user_id, .. } => json!({"user_id": user_id}),
+        Owner::Device(id) => json!({"credential": id}),
+        Owner::Public(ip) => json!({"ip": ip}),
+    };
+    let event = super::Event {
+        namespace: Namespace::Events,
+        kind,
+        rooms: Vec::new(),
+        data: json!({"connection_id": client.id, "namespace": ns.path(), "owner": who, "connections": hub.connections(ns)}),
+    };
+    hub.publish_transient(&event);
 }
 
 #[derive(Deserialize)]

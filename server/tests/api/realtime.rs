@@ -326,10 +326,12 @@ async fn a_rolled_back_change_publishes_nothing_and_leaves_no_gap() {
     kioskhub::events::append(&mut tx, &event).await.unwrap();
     drop(tx);
     app.state.hub.wake();
-    assert!(
-        next(&mut ws, Duration::from_millis(700)).await.is_none(),
-        "nothing was committed"
-    );
+    while let Some(msg) = next(&mut ws, Duration::from_millis(700)).await {
+        assert!(
+            msg["seq"].is_null(),
+            "nothing was committed, yet {msg} arrived"
+        );
+    }
     let admin = app.admin().await;
     admin
         .post("/api/kiosks/men/lockers/1/block", json!({}))
@@ -440,4 +442,203 @@ async fn logging_out_closes_that_sessions_sockets() {
         Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 4401),
         other => panic!("expected a close frame, got {other:?}"),
     }
+}
+
+/// A client whose socket is never read: the server's writes back up, its queue fills, and it is
+/// dropped while the server stays responsive and its memory bounded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_stops_reading_is_dropped_and_the_queue_stays_bounded() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let addr = app
+        .base
+        .trim_start_matches("http://")
+        .parse::<std::net::SocketAddr>()
+        .unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    let mut req = ws_url(&app, "/ws/lockers").into_client_request().unwrap();
+    req.headers_mut().insert(
+        "cookie",
+        format!("kioskhub_session={token}").parse().unwrap(),
+    );
+    let (mut slow, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+    let mut healthy = connect(
+        &app,
+        "/ws/lockers",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    next(&mut healthy, Duration::from_secs(5)).await.unwrap();
+    let reader = tokio::spawn(async move {
+        let mut healthy = healthy;
+        let mut got = 0;
+        while got < 3000 {
+            match next(&mut healthy, Duration::from_secs(10)).await {
+                Some(msg) if msg["type"] == "broadcast" => {
+                    assert_eq!(msg["data"]["i"], got, "in order, none missing");
+                    got += 1;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        (got, healthy)
+    });
+    // Far more than the 100-message queue and the socket buffers hold: 3,000 messages of
+    // 16 KiB published straight into the hub.
+    let blob = "x".repeat(16 * 1024);
+    for i in 0..3000 {
+        let event = kioskhub::realtime::Event::broadcast(
+            kioskhub::realtime::Namespace::Lockers,
+            None,
+            json!({"i": i, "blob": blob}),
+        );
+        app.state.hub.publish_transient(&event);
+        if i % 100 == 99 {
+            // Let the healthy client's socket task keep up, as a real reader does.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let admin = app.admin().await;
+    let (got, _healthy) = reader.await.unwrap();
+    assert_eq!(got, 3000, "a client that keeps reading gets everything");
+    // The slow client was dropped: the server's count says so, and reading now ends early.
+    let admin_status = || async { admin.get("/api/websocket/status").await.1 };
+    let mut dropped = 0;
+    for _ in 0..100 {
+        dropped = admin_status().await["namespaces"]["/ws/lockers"]["clients_dropped"]
+            .as_u64()
+            .unwrap();
+        if dropped == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(dropped, 1);
+    let mut received = 0;
+    let mut ended = false;
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(5), slow.next()).await {
+        match msg {
+            Ok(Message::Text(_)) => received += 1,
+            Ok(Message::Close(_)) | Err(_) => {
+                ended = true;
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        ended || received < 400,
+        "the slow client was cut off ({received} messages)"
+    );
+    assert!(received < 400, "it did not get everything: {received}");
+    let (_, status) = admin.get("/api/websocket/status").await;
+    assert_eq!(
+        status["namespaces"]["/ws/lockers"]["connections"], 1,
+        "only the healthy client is left"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_never_answers_pings_is_closed() {
+    let config = crate::helpers::CONFIG.replace(
+        "[site]",
+        "[server]\nws_ping_interval = \"200ms\"\nws_pong_timeout = \"600ms\"\n\n[site]",
+    );
+    let app = TestApp::spawn_with(&config, "").await;
+    let token = session_token(&app).await;
+    let mut ws = connect(
+        &app,
+        "/ws/lockers",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    // Do not read for a while: tungstenite answers pings only while reading.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut closed = false;
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(3), ws.next()).await {
+        if matches!(msg, Ok(Message::Close(_)) | Err(_)) {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the server closed the silent client");
+    // A client that reads (and so answers pings) stays connected past the timeout.
+    let mut alive = connect(
+        &app,
+        "/ws/lockers",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(1500);
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(100), alive.next()).await {
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) => panic!("a responsive client was closed"),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_is_announced_on_the_events_namespace() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let mut events = connect(
+        &app,
+        "/ws/events",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    next(&mut events, Duration::from_secs(5)).await.unwrap();
+    let _display = connect(&app, "/ws/display", None).await.unwrap();
+    loop {
+        let msg = next(&mut events, Duration::from_secs(5))
+            .await
+            .expect("an announcement");
+        if msg["type"] == "connection" && msg["data"]["namespace"] == "/ws/display" {
+            assert!(msg["seq"].is_null());
+            break;
+        }
+    }
+}
+
+/// Two Kioskhub processes on one PostgreSQL database: a panel on one sees changes made on the
+/// other, in order (LISTEN/NOTIFY wakes the hub; the messages come from the shared log).
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_on_postgresql_deliver_each_others_events() {
+    if std::env::var("KIOSKHUB_TEST_POSTGRES").map_or(true, |v| v.is_empty()) {
+        // Only meaningful on PostgreSQL; the test command runs this suite there too.
+        return;
+    }
+    let db = std::sync::Arc::new(crate::helpers::TestDb::new().await);
+    let a = TestApp::spawn_on(db.clone(), crate::helpers::CONFIG, "", Duration::ZERO).await;
+    let b = TestApp::spawn_on(db, crate::helpers::CONFIG, "", Duration::ZERO).await;
+    let token = session_token(&b).await;
+    let mut on_b = connect(
+        &b,
+        "/ws/lockers",
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    next(&mut on_b, Duration::from_secs(5)).await.unwrap();
+    let kiosk = a.kiosk("men").await;
+    for n in 1..=3 {
+        kiosk.take(&format!("0EF{n:07}"), n).await;
+    }
+    let got = collect(&mut on_b, "locker_state_changed", 3).await;
+    let lockers: Vec<i64> = got
+        .iter()
+        .map(|m| m["data"]["locker"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lockers, [1, 2, 3]);
+    let seqs: Vec<i64> = got.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
 }
