@@ -29,9 +29,9 @@ pub struct Limits {
 }
 
 impl Limits {
-    fn new() -> Self {
+    fn new(pairing_per_minute: u32) -> Self {
         let five = NonZeroU32::new(5).expect("5 is not zero");
-        let thirty = NonZeroU32::new(30).expect("30 is not zero");
+        let thirty = NonZeroU32::new(pairing_per_minute).unwrap_or(NonZeroU32::MIN);
         Limits {
             login: RateLimiter::keyed(Quota::per_minute(five)),
             pairing: RateLimiter::keyed(Quota::per_minute(thirty)),
@@ -50,7 +50,8 @@ impl Limits {
         Self::check(&self.login, ip)
     }
 
-    /// Pairing-code exchanges: 30 per minute per address (codes have 40 bits of entropy).
+    /// Pairing-code exchanges: `pairing_per_minute` per address (30 by default; codes have 40
+    /// bits of entropy).
     pub fn pairing(&self, ip: IpAddr) -> Result<(), u64> {
         Self::check(&self.pairing, ip)
     }
@@ -235,6 +236,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         secret.into_bytes(),
         events.clone(),
     );
+    let limits = Limits::new(config.server.pairing_per_minute);
     let hub = crate::realtime::Hub::start(store.clone(), &events, CancellationToken::new()).await?;
     if store.is_postgres() {
         crate::realtime::listen::spawn(url.clone(), hub.clone());
@@ -249,7 +251,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         hub,
         relays,
         sim_buses,
-        limits: Limits::new(),
+        limits,
         devices: DeviceCache::default(),
         metrics: metrics_handle(),
         dummy_hash,

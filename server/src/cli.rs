@@ -208,6 +208,10 @@ fn init_tracing(format: LogFormat) {
 }
 
 async fn serve(mut cfg: Config, place: Place, demo: bool) -> anyhow::Result<ExitCode> {
+    // Every WebSocket is a file descriptor: take the hard limit rather than the usual 1,024.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("warning: could not raise the open-file limit: {e}");
+    }
     cfg.apply_env(|k| std::env::var(k).ok())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(data) = place.data {

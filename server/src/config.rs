@@ -40,6 +40,10 @@ pub struct ServerConfig {
     /// WebSocket ping interval (30 s) and how long without a pong closes a client (5 min).
     pub ws_ping_interval: Duration,
     pub ws_pong_timeout: Duration,
+    /// WebSocket connections one user, device or address may hold at once.
+    pub ws_max_connections_per_owner: usize,
+    /// Pairing-code exchanges allowed per minute per address.
+    pub pairing_per_minute: u32,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -61,6 +65,11 @@ impl fmt::Debug for ServerConfig {
             .field("session_absolute", &self.session_absolute)
             .field("ws_ping_interval", &self.ws_ping_interval)
             .field("ws_pong_timeout", &self.ws_pong_timeout)
+            .field(
+                "ws_max_connections_per_owner",
+                &self.ws_max_connections_per_owner,
+            )
+            .field("pairing_per_minute", &self.pairing_per_minute)
             .finish()
     }
 }
@@ -243,6 +252,8 @@ struct FileServer {
     session_absolute: Option<Spanned<String>>,
     ws_ping_interval: Option<Spanned<String>>,
     ws_pong_timeout: Option<Spanned<String>>,
+    ws_max_connections_per_owner: Option<usize>,
+    pairing_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -558,6 +569,16 @@ impl Config {
                 &file.server.ws_pong_timeout,
                 defaults.ws_pong_timeout,
             ),
+            ws_max_connections_per_owner: file
+                .server
+                .ws_max_connections_per_owner
+                .filter(|n| *n > 0)
+                .unwrap_or(defaults.ws_max_connections_per_owner),
+            pairing_per_minute: file
+                .server
+                .pairing_per_minute
+                .filter(|n| *n > 0)
+                .unwrap_or(defaults.pairing_per_minute),
         };
         if server.ws_ping_interval.is_zero() || server.ws_pong_timeout.is_zero() {
             c.issues.push(ConfigIssue {
@@ -819,6 +840,8 @@ impl ServerConfig {
             session_absolute: Duration::from_secs(12 * 3600),
             ws_ping_interval: Duration::from_secs(30),
             ws_pong_timeout: Duration::from_secs(300),
+            ws_max_connections_per_owner: 20,
+            pairing_per_minute: 30,
         }
     }
 }

@@ -48,7 +48,8 @@ impl Owner {
 #[derive(Debug)]
 pub struct Outgoing {
     pub seq: Option<i64>,
-    pub text: String,
+    /// Serialised once; every socket sends the same bytes.
+    pub text: axum::extract::ws::Utf8Bytes,
     pub rooms: Vec<String>,
     pub published: Instant,
 }
@@ -254,7 +255,7 @@ impl Hub {
         let state = self.ns(ns);
         let out = Arc::new(Outgoing {
             seq,
-            text,
+            text: text.into(),
             rooms,
             published: Instant::now(),
         });

@@ -18,8 +18,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// Connections one user, device or address may hold at once.
-pub const MAX_CONNECTIONS_PER_OWNER: usize = 20;
 /// Rooms one connection may join.
 pub const MAX_ROOMS: usize = 50;
 /// A client that does not take a message within this long is dropped.
@@ -131,7 +129,7 @@ pub async fn upgrade(
         .ok_or_else(|| ApiError::not_found("namespace_not_found", "no such WebSocket namespace"))?;
     let Query(query) = query?;
     let owner = authenticate(&state, ns, &headers, query.ticket.as_deref(), client).await?;
-    if state.hub.connections_of(&owner) >= MAX_CONNECTIONS_PER_OWNER {
+    if state.hub.connections_of(&owner) >= state.config.server.ws_max_connections_per_owner {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_connections",
@@ -145,6 +143,10 @@ pub async fn upgrade(
     let since = query.since;
     Ok(ws
         .max_message_size(64 * 1024)
+        // Small per-connection buffers: ten thousand panels must fit in a small machine.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
         .on_upgrade(move |socket| async move {
             let reg = hub.register(ns, owner);
             run(hub, state, ns, reg, since, socket).await;
@@ -273,7 +275,7 @@ async fn run(
                     // A client that stops reading is not waited for: a kick (its queue
                     // overflowed meanwhile) or the send deadline ends it.
                     tokio::select! {
-                        sent = send(&mut socket, Message::Text(Utf8Bytes::from(out.text.as_str()))) => ok = sent,
+                        sent = send(&mut socket, Message::Text(out.text.clone())) => ok = sent,
                         () = client.kick.notified() => break,
                     }
                     if ok {

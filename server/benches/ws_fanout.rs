@@ -1,0 +1,524 @@
+//! Load tool for real-time push: runs the real `kioskhub` binary and measures, over real
+//! WebSockets on loopback,
+//!
+//! 1. fan-out: N connected panels (default 10,000); one locker change reaches all — latency from
+//!    sending the change to each client's receipt, and the server's RSS idle and with N clients;
+//! 2. rate: 1,000 clients while events are pushed at 2,000/s for 5 s — delivered, dropped and
+//!    latency percentiles;
+//! 3. mix (seed 000): 100 kiosk devices running card cycles and 50 panels watching — update
+//!    latency from a kiosk's request to each panel's receipt.
+//!
+//! Run: `cargo bench -p kioskhub --bench ws_fanout` (env `FANOUT_CLIENTS`, `RATE_CLIENTS`,
+//! `RATE_PER_SEC`, `RATE_SECONDS`, `MIX_SECONDS`). Every loop is bounded in count and time and
+//! talks to 127.0.0.1 only.
+
+use futures::StreamExt;
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const PASSWORD: &str = "bench-admin-password";
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn config(port: u16) -> String {
+    let mut text = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nws_max_connections_per_owner = 100000\npairing_per_minute = 100000\n\n[lockers]\nduplicate_read_window = \"0\"\n\n"
+    );
+    for k in 0..4 {
+        text.push_str(&format!("[[bus]]\nname = \"bus{k}\"\nport = \"sim\"\n\n"));
+        for slave in 1..=4 {
+            text.push_str(&format!(
+                "[[board]]\nbus = \"bus{k}\"\nslave = {slave}\nkind = \"waveshare16\"\n\n"
+            ));
+        }
+        text.push_str(&format!(
+            "[[kiosk]]\nid = \"k{k}\"\nlockers = 64\nboards = [{{ bus = \"bus{k}\", slave = 1 }}, {{ bus = \"bus{k}\", slave = 2 }}, {{ bus = \"bus{k}\", slave = 3 }}, {{ bus = \"bus{k}\", slave = 4 }}]\n\n"
+        ));
+    }
+    text
+}
+
+struct Server {
+    /// Killed when dropped.
+    _child: tokio::process::Child,
+    base: String,
+    pid: u32,
+}
+
+impl Server {
+    async fn start(dir: &std::path::Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let file = dir.join("kioskhub.toml");
+        std::fs::write(&file, config(port)).unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kioskhub"))
+            .args(["serve", "--config"])
+            .arg(&file)
+            .arg("--data")
+            .arg(dir)
+            .env("KIOSKHUB_ADMIN_PASSWORD", PASSWORD)
+            .env("KIOSKHUB_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let pid = child.id().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while Client::new()
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Server {
+            _child: child,
+            base,
+            pid,
+        }
+    }
+
+    fn rss_mb(&self) -> f64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+struct Admin {
+    http: Client,
+    csrf: String,
+    token: String,
+    base: String,
+}
+
+async fn admin(base: &str) -> Admin {
+    let http = Client::builder().cookie_store(true).build().unwrap();
+    let resp = http
+        .post(format!("{base}/auth/login"))
+        .json(&json!({"username": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let token = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let body: Value = resp.json().await.unwrap();
+    Admin {
+        http,
+        csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+        token,
+        base: base.to_owned(),
+    }
+}
+
+impl Admin {
+    async fn pair(&self, kiosk: &str) -> String {
+        let code: Value = self
+            .http
+            .post(format!("{}/api/kiosks/{kiosk}/pairing", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let paired: Value = Client::new()
+            .post(format!("{}/api/kiosk/pair", self.base))
+            .json(&json!({"code": code["code"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        paired["token"].as_str().expect("paired").to_owned()
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(base: &str, token: &str) -> Ws {
+    let mut req = format!("{}/ws/lockers", base.replacen("http", "ws", 1))
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "cookie",
+        format!("kioskhub_session={token}").parse().unwrap(),
+    );
+    for attempt in 0..5 {
+        match tokio_tungstenite::connect_async(req.clone()).await {
+            Ok((mut ws, _)) => {
+                let _welcome = ws.next().await;
+                return ws;
+            }
+            Err(e) if attempt == 4 => panic!("connect: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    unreachable!()
+}
+
+async fn connect_many(base: &str, token: &str, n: usize) -> Vec<Ws> {
+    let mut out = Vec::with_capacity(n);
+    let base = base.to_owned();
+    let token = token.to_owned();
+    let batches: Vec<_> = (0..n)
+        .collect::<Vec<_>>()
+        .chunks(250)
+        .map(|c| c.len())
+        .collect();
+    for size in batches {
+        let batch = futures::future::join_all((0..size).map(|_| connect(&base, &token))).await;
+        out.extend(batch);
+    }
+    out
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn summary(mut ms: Vec<f64>) -> String {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    format!(
+        "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        pct(&ms, 0.5),
+        pct(&ms, 0.95),
+        pct(&ms, 0.99),
+        pct(&ms, 1.0)
+    )
+}
+
+async fn take(base: &str, kiosk_token: &str, card: &str, locker: i64) {
+    let http = Client::new();
+    let choose: Value = http
+        .post(format!("{base}/api/kiosk/scan"))
+        .bearer_auth(kiosk_token)
+        .json(&json!({"card": card}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resp = http
+        .post(format!("{base}/api/kiosk/select"))
+        .bearer_auth(kiosk_token)
+        .json(&json!({"session": choose["session"], "locker": locker}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "select: {}", resp.status());
+}
+
+async fn fanout(clients: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = admin(&server.base).await;
+    let kiosk = admin.pair("k0").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = server.rss_mb();
+    let started = Instant::now();
+    let sockets = connect_many(&server.base, &admin.token, clients).await;
+    let connect_s = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let connected_rss = server.rss_mb();
+    let t0: Arc<OnceLock<Instant>> = Arc::new(OnceLock::new());
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|mut ws| {
+            let t0 = t0.clone();
+            tokio::spawn(async move {
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+                while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, ws.next()).await {
+                    if let Message::Text(t) = msg
+                        && t.contains("\"locker_state_changed\"")
+                        && !t.contains("\"seq\":null")
+                    {
+                        return t0.get().map(|t| t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                }
+                None
+            })
+        })
+        .collect();
+    t0.set(Instant::now()).unwrap();
+    take(&server.base, &kiosk, "0FA0000001", 1).await;
+    let mut lat = Vec::new();
+    for r in readers {
+        if let Some(ms) = r.await.unwrap() {
+            lat.push(ms);
+        }
+    }
+    let peak = server.rss_mb();
+    println!(
+        "ws_fanout clients={clients}: connected in {connect_s:.1} s; one change reached {}/{clients}: {}; server RSS idle {idle:.1} MB, with clients {connected_rss:.1} MB, after fan-out {peak:.1} MB",
+        lat.len(),
+        summary(lat)
+    );
+}
+
+async fn rate(clients: usize, per_sec: u64, seconds: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = Arc::new(admin(&server.base).await);
+    let sockets = connect_many(&server.base, &admin.token, clients).await;
+    let epoch = Instant::now();
+    let total = per_sec * seconds;
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|mut ws| {
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut last_seq: Option<i64> = None;
+                let mut gaps = 0u64;
+                // Generous: the pushers may fall behind the target rate on a busy machine.
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds * 20 + 30);
+                while (lat.len() as u64) < total {
+                    match tokio::time::timeout_at(deadline, ws.next()).await {
+                        Ok(Some(Ok(Message::Text(t)))) => {
+                            let v: Value = serde_json::from_str(&t).unwrap();
+                            if v["type"] != "broadcast" {
+                                continue;
+                            }
+                            let seq = v["seq"].as_i64().unwrap();
+                            if last_seq.is_some_and(|l| seq != l + 1) {
+                                gaps += 1;
+                            }
+                            last_seq = Some(seq);
+                            let sent = v["data"]["sent_us"].as_u64().unwrap();
+                            lat.push((epoch.elapsed().as_micros() as u64 - sent) as f64 / 1000.0);
+                        }
+                        Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Err(_) | Ok(Some(Err(_))) => {
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                let _ = ws.close(None).await;
+                (lat, gaps)
+            })
+        })
+        .collect();
+    let sent = Arc::new(AtomicU64::new(0));
+    let senders: Vec<_> = (0..32)
+        .map(|w| {
+            let admin = admin.clone();
+            let sent = sent.clone();
+            tokio::spawn(async move {
+                let interval = Duration::from_secs_f64(32.0 / per_sec as f64);
+                let mut next = tokio::time::Instant::now() + interval.mul_f64(w as f64 / 32.0);
+                loop {
+                    if sent.fetch_add(1, Ordering::Relaxed) >= total {
+                        return;
+                    }
+                    tokio::time::sleep_until(next).await;
+                    next += interval;
+                    let body = json!({"namespace": "/ws/lockers", "data": {"sent_us": epoch.elapsed().as_micros() as u64}});
+                    let resp = admin.http.post(format!("{}/api/websocket/broadcast", admin.base)).header("x-csrf-token", &admin.csrf).json(&body).send().await.unwrap();
+                    assert!(resp.status().is_success());
+                }
+            })
+        })
+        .collect();
+    let push_started = Instant::now();
+    for s in senders {
+        s.await.unwrap();
+    }
+    let push_s = push_started.elapsed().as_secs_f64();
+    let mut all = Vec::new();
+    let mut complete = 0;
+    let mut gaps = 0;
+    for r in readers {
+        let (lat, g) = r.await.unwrap();
+        if lat.len() as u64 == total {
+            complete += 1;
+        }
+        gaps += g;
+        all.extend(lat);
+    }
+    let status: Value = admin
+        .http
+        .get(format!("{}/api/websocket/status", admin.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    println!(
+        "ws_rate clients={clients}: {total} events pushed in {push_s:.1} s ({:.0}/s); {complete}/{clients} clients got every event, {gaps} gaps, {} clients dropped by the server; latency {}; server RSS {:.1} MB",
+        total as f64 / push_s,
+        status["namespaces"]["/ws/lockers"]["clients_dropped"],
+        summary(all),
+        server.rss_mb()
+    );
+}
+
+async fn mix(kiosks: usize, panels: usize, seconds: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let admin = admin(&server.base).await;
+    let mut tokens = Vec::new();
+    for i in 0..kiosks {
+        tokens.push((
+            format!("k{}", i % 4),
+            admin.pair(&format!("k{}", i % 4)).await,
+        ));
+    }
+    let pending: Arc<Mutex<HashMap<(String, i64), Instant>>> = Arc::default();
+    let sockets = connect_many(&server.base, &admin.token, panels).await;
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|mut ws| {
+            let pending = pending.clone();
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let deadline = tokio::time::Instant::from_std(stop) + Duration::from_secs(3);
+                while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, ws.next()).await {
+                    if let Message::Text(t) = msg {
+                        let v: Value = serde_json::from_str(&t).unwrap();
+                        if v["type"] == "locker_state_changed" && v["seq"].is_i64() {
+                            let key = (
+                                v["data"]["kiosk_id"].as_str().unwrap().to_owned(),
+                                v["data"]["locker"].as_i64().unwrap(),
+                            );
+                            if let Some(t0) = pending.lock().unwrap().get(&key) {
+                                lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+                            }
+                        }
+                    }
+                }
+                lat
+            })
+        })
+        .collect();
+    let cycles = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, (kiosk, token))| {
+            let base = server.base.clone();
+            let pending = pending.clone();
+            let cycles = cycles.clone();
+            tokio::spawn(async move {
+                let http = Client::new();
+                let locker = (i / 4) as i64 + 1;
+                let card = format!("0AB{i:07}");
+                let post = |path: &'static str, body: Value| {
+                    http.post(format!("{base}{path}"))
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                };
+                while Instant::now() < stop {
+                    let choose: Value = post("/api/kiosk/scan", json!({"card": card}))
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    pending
+                        .lock()
+                        .unwrap()
+                        .insert((kiosk.clone(), locker), Instant::now());
+                    post(
+                        "/api/kiosk/select",
+                        json!({"session": choose["session"], "locker": locker}),
+                    )
+                    .await
+                    .unwrap();
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    let decide: Value = post("/api/kiosk/scan", json!({"card": card}))
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    pending
+                        .lock()
+                        .unwrap()
+                        .insert((kiosk.clone(), locker), Instant::now());
+                    post(
+                        "/api/kiosk/decide",
+                        json!({"decision": decide["decision"], "choice": "finish"}),
+                    )
+                    .await
+                    .unwrap();
+                    cycles.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let mut all = Vec::new();
+    for r in readers {
+        all.extend(r.await.unwrap());
+    }
+    println!(
+        "ws_mix kiosks={kiosks} panels={panels}: {} card cycles in {seconds} s; {} panel updates; update latency {}; server RSS {:.1} MB",
+        cycles.load(Ordering::Relaxed),
+        all.len(),
+        summary(all),
+        server.rss_mb()
+    );
+}
+
+fn main() {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        fanout(env("FANOUT_CLIENTS", 10_000) as usize).await;
+        rate(
+            env("RATE_CLIENTS", 1_000) as usize,
+            env("RATE_PER_SEC", 2_000),
+            env("RATE_SECONDS", 5),
+        )
+        .await;
+        mix(100, 50, env("MIX_SECONDS", 10)).await;
+    });
+}
