@@ -9,6 +9,16 @@ step() { printf '\n==> %s\n' "$*"; }
 step "web: install, typecheck, lint, unit tests, build"
 (cd web && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test && npm run build)
 
+step "tools: socat (pseudo-terminal pairs for the relay tests)"
+if ! command -v socat >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat >/dev/null
+  else
+    echo "socat is missing: install Debian's socat package (sudo apt-get install socat)" >&2
+    exit 1
+  fi
+fi
+
 step "rustfmt"
 cargo fmt --all -- --check
 

@@ -28,6 +28,17 @@ pub struct BoardSpec {
     pub channels: u16,
 }
 
+impl BoardSpec {
+    /// A board of `kind` at `slave` with the kind's default channel count.
+    pub fn new(slave: u8, kind: BoardKind) -> Self {
+        BoardSpec {
+            slave,
+            kind,
+            channels: kind.default_channels(),
+        }
+    }
+}
+
 /// Where a locker's solenoid is wired.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ChannelAddr {
@@ -70,19 +81,24 @@ impl Default for PulseLength {
 /// What a confirmed pulse reports back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PulseReceipt {
-    /// Round-trip time from sending the request to the matching reply.
+    /// Round-trip time from sending the (ON or timed) request to the matching reply.
     pub latency: Duration,
-    /// Transactions attempted (1 when the first one succeeded).
+    /// Transactions attempted for that request (1 when the first one succeeded).
     pub attempts: u8,
 }
 
 /// A board's health as the bus owner last saw it.
+///
+/// `errors`, `consecutive_failures` and `error_rate` count operations (a pulse, a read, a probe)
+/// that failed after the bus's retries; `error_counts` counts every failed attempt by kind, so a
+/// noisy line shows up even when retries hide it from the lockers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BoardHealth {
     pub bus: String,
     pub slave: u8,
     pub kind: BoardKind,
     pub channels: u16,
+    /// False only after `offline_after` consecutive failed operations; never from idleness.
     pub online: bool,
     /// Unix epoch milliseconds of the last confirmed transaction, if any.
     pub last_success_ms: Option<i64>,
@@ -91,4 +107,47 @@ pub struct BoardHealth {
     pub last_error: Option<String>,
     /// Latency of the last confirmed transaction, in microseconds.
     pub last_latency_us: Option<u64>,
+    /// Failed operations since the last success.
+    pub consecutive_failures: u32,
+    /// Share of failed operations among the most recent ones (0.0–1.0).
+    pub error_rate: f64,
+    /// Failed attempts by kind, retries included.
+    pub error_counts: ErrorCounts,
+    /// Unix epoch milliseconds of the last idle probe, if any.
+    pub last_probe_ms: Option<i64>,
+    /// Confirmed pulses per channel since the bus started, index `channel - 1`.
+    pub pulses: Vec<u64>,
+}
+
+impl BoardHealth {
+    /// A board nobody has talked to yet: online until proven otherwise.
+    pub fn new(bus: &str, spec: &BoardSpec) -> Self {
+        BoardHealth {
+            bus: bus.to_owned(),
+            slave: spec.slave,
+            kind: spec.kind,
+            channels: spec.channels,
+            online: true,
+            last_success_ms: None,
+            successes: 0,
+            errors: 0,
+            last_error: None,
+            last_latency_us: None,
+            consecutive_failures: 0,
+            error_rate: 0.0,
+            error_counts: ErrorCounts::default(),
+            last_probe_ms: None,
+            pulses: vec![0; usize::from(spec.channels)],
+        }
+    }
+}
+
+/// Failed attempts on one board, by the [`crate::RelayError`] kind they produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ErrorCounts {
+    pub timeout: u64,
+    pub crc: u64,
+    pub exception: u64,
+    pub mismatch: u64,
+    pub transport: u64,
 }

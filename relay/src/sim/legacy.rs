@@ -1,24 +1,14 @@
-//! An in-process simulated relay bus: boards that confirm pulses, count them per channel, and fail
-//! on request so the locker rules can be tested against every failure the real line produces.
+//! The older in-process simulated bus: boards that confirm pulses and count them per channel,
+//! with no bytes, no timing and no retries. Kept so the server's current tests and benchmark keep
+//! their behaviour until they move to [`super::spawn_bus`] (real RTU bytes); new code should not
+//! use it. A fault here fails one whole pulse, and any failure marks the board offline at once.
 
+use super::SimFault;
 use crate::{BoardHealth, BoardSpec, PulseLength, PulseReceipt, RelayBus, RelayError};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// A failure the simulated board produces instead of confirming.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SimFault {
-    /// No reply: the bus reports a timeout.
-    Silent,
-    /// The board answers with this Modbus exception code.
-    Exception(u8),
-    /// The reply's echo does not match the request.
-    WrongEcho,
-    /// The line itself is gone (adapter unplugged).
-    Unplugged,
-}
 
 #[derive(Debug)]
 struct SimBoard {
@@ -50,18 +40,7 @@ impl SimBus {
                     pulses: vec![0; usize::from(spec.channels)],
                     fault: None,
                     fault_remaining: None,
-                    health: BoardHealth {
-                        bus: name.clone(),
-                        slave: spec.slave,
-                        kind: spec.kind,
-                        channels: spec.channels,
-                        online: true,
-                        last_success_ms: None,
-                        successes: 0,
-                        errors: 0,
-                        last_error: None,
-                        last_latency_us: None,
-                    },
+                    health: BoardHealth::new(&name, spec),
                     spec: spec.clone(),
                 };
                 (spec.slave, board)
@@ -130,20 +109,25 @@ impl SimBus {
                 }
                 None => true,
             };
-            if active {
+            if active && !matches!(fault, SimFault::Slow(_)) {
                 let err = self.fault_error(slave, fault);
                 board.health.errors += 1;
+                board.health.consecutive_failures += 1;
                 board.health.last_error = Some(err.to_string());
                 if matches!(fault, SimFault::Silent | SimFault::Unplugged) {
                     board.health.online = false;
                 }
                 return Err(err);
             }
-            board.fault = None;
-            board.fault_remaining = None;
+            if !active {
+                board.fault = None;
+                board.fault_remaining = None;
+            }
         }
         let latency = started.elapsed();
         board.pulses[usize::from(channel - 1)] += 1;
+        board.health.pulses[usize::from(channel - 1)] += 1;
+        board.health.consecutive_failures = 0;
         board.health.online = true;
         board.health.successes += 1;
         board.health.last_success_ms = Some(now_ms());
@@ -154,10 +138,24 @@ impl SimBus {
         })
     }
 
+    /// Extra reply time from an active `Slow` fault.
+    fn slowness(&self, slave: u8) -> Duration {
+        let boards = self.boards.lock().expect("sim bus lock poisoned");
+        match boards.get(&slave).and_then(|b| b.fault) {
+            Some(SimFault::Slow(extra)) => extra,
+            _ => Duration::ZERO,
+        }
+    }
+
     fn fault_error(&self, slave: u8, fault: SimFault) -> RelayError {
         let bus = self.name.clone();
         match fault {
-            SimFault::Silent => RelayError::Timeout { bus, slave },
+            SimFault::Silent | SimFault::Slow(_) => RelayError::Timeout { bus, slave },
+            SimFault::BadCrc | SimFault::AddressClash => RelayError::Crc {
+                bus,
+                slave,
+                detail: "reply failed its CRC".into(),
+            },
             SimFault::Exception(code) => RelayError::Exception { bus, slave, code },
             SimFault::WrongEcho => RelayError::Mismatch {
                 bus,
@@ -193,8 +191,9 @@ impl RelayBus for SimBus {
     ) -> BoxFuture<'_, Result<PulseReceipt, RelayError>> {
         Box::pin(async move {
             let started = Instant::now();
-            if !self.delay.is_zero() {
-                tokio::time::sleep(self.delay).await;
+            let delay = self.delay + self.slowness(slave);
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
             }
             self.settle(slave, channel, started)
         })
