@@ -18,6 +18,7 @@ duplicate_read_window = "0"
 [[bus]]
 name = "bus"
 port = "sim"
+turnaround = "0"
 
 [[board]]
 bus = "bus"

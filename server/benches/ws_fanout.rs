@@ -36,7 +36,9 @@ fn config(port: u16) -> String {
         "[server]\nlisten = \"127.0.0.1:{port}\"\nws_max_connections_per_owner = 100000\npairing_per_minute = 100000\n\n[lockers]\nduplicate_read_window = \"0\"\n\n"
     );
     for k in 0..4 {
-        text.push_str(&format!("[[bus]]\nname = \"bus{k}\"\nport = \"sim\"\n\n"));
+        text.push_str(&format!(
+            "[[bus]]\nname = \"bus{k}\"\nport = \"sim\"\nturnaround = \"0\"\n\n"
+        ));
         for slave in 1..=4 {
             text.push_str(&format!(
                 "[[board]]\nbus = \"bus{k}\"\nslave = {slave}\nkind = \"waveshare16\"\n\n"

@@ -11,8 +11,9 @@ use crate::time::now_ms;
 use anyhow::{Context, bail};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use kioskhub_relay::sim::SimBus;
+use kioskhub_relay::sim::{SimHandle, SimOptions};
 use kioskhub_relay::{BoardSpec, RelayBus};
+use kioskhub_relay::{BusOptions, Endpoint, ModbusBus};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -103,7 +104,9 @@ pub struct AppInner {
     /// Every configured bus with its driver, in configuration order.
     pub relays: Vec<(BusConfig, Arc<dyn RelayBus>)>,
     /// The simulated buses among them, for demo and tests (fault injection, pulse counts).
-    pub sim_buses: HashMap<String, Arc<SimBus>>,
+    pub sim_buses: HashMap<String, SimHandle>,
+    /// The bus owner tasks, closed at shutdown (owed OFFs sent, ports released).
+    pub buses: Vec<ModbusBus>,
     pub limits: Limits,
     pub devices: DeviceCache,
     pub metrics: PrometheusHandle,
@@ -169,15 +172,31 @@ pub fn wiring(kiosk: &KioskConfig, boards: &[BoardConfig]) -> Vec<LockerWiring> 
     out
 }
 
-/// Configured buses with their drivers, and the simulated ones by name.
-type BuiltRelays = (
-    Vec<(BusConfig, Arc<dyn RelayBus>)>,
-    HashMap<String, Arc<SimBus>>,
-);
+/// Configured buses with their drivers, the owner tasks, and the simulated lines by name.
+struct BuiltRelays {
+    relays: Vec<(BusConfig, Arc<dyn RelayBus>)>,
+    buses: Vec<ModbusBus>,
+    sims: HashMap<String, SimHandle>,
+}
 
+fn bus_options(bus: &BusConfig) -> BusOptions {
+    BusOptions {
+        timeout: bus.timeout,
+        retries: bus.retries,
+        turnaround: bus.turnaround,
+        probe_interval: (!bus.probe_interval.is_zero()).then_some(bus.probe_interval),
+        ..BusOptions::default()
+    }
+}
+
+/// One owner task per bus (rule 10). `sim` buses run the simulator on an in-process pty: the
+/// same RTU bytes, replies and faults as a real line. Opening sends nothing (rule 4).
 fn build_relays(config: &Config, opts: StartOptions) -> anyhow::Result<BuiltRelays> {
-    let mut relays = Vec::new();
-    let mut sims = HashMap::new();
+    let mut built = BuiltRelays {
+        relays: Vec::new(),
+        buses: Vec::new(),
+        sims: HashMap::new(),
+    };
     for bus in &config.buses {
         let specs: Vec<BoardSpec> = config
             .boards
@@ -189,21 +208,36 @@ fn build_relays(config: &Config, opts: StartOptions) -> anyhow::Result<BuiltRela
                 channels: b.channels,
             })
             .collect();
-        match &bus.port {
+        let driver = match &bus.port {
             BusPort::Sim => {
-                let sim = Arc::new(SimBus::new(bus.name.clone(), &specs, opts.sim_delay));
-                sims.insert(bus.name.clone(), sim.clone());
-                relays.push((bus.clone(), sim as Arc<dyn RelayBus>));
+                let sim = SimOptions {
+                    wire_baud: bus.sim_wire_time.then_some(bus.baud),
+                    processing: opts.sim_delay,
+                    doors_follow_pulses: true,
+                };
+                let (driver, handle) =
+                    kioskhub_relay::sim::spawn_bus(&bus.name, &specs, sim, bus_options(bus));
+                built.sims.insert(bus.name.clone(), handle);
+                driver
             }
-            BusPort::Serial(_) | BusPort::Tcp(_) => {
-                bail!(
-                    "bus {:?}: Modbus serial and TCP buses are not available in this build; use port = \"sim\"",
-                    bus.name
-                )
+            BusPort::Serial(path) => ModbusBus::open(
+                &bus.name,
+                Endpoint::serial(path, bus.baud),
+                &specs,
+                bus_options(bus),
+            )
+            .with_context(|| format!("opening bus {:?}", bus.name))?,
+            BusPort::Tcp(addr) => {
+                ModbusBus::open(&bus.name, Endpoint::tcp(addr), &specs, bus_options(bus))
+                    .with_context(|| format!("opening bus {:?}", bus.name))?
             }
-        }
+        };
+        built
+            .relays
+            .push((bus.clone(), Arc::new(driver.clone()) as Arc<dyn RelayBus>));
+        built.buses.push(driver);
     }
-    Ok((relays, sims))
+    Ok(built)
 }
 
 /// Open the store, migrate, synchronise kiosks and lockers, and build the state. Fires no relay
@@ -222,7 +256,11 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
             "commands interrupted by the last shutdown were marked expired"
         );
     }
-    let (relays, sim_buses) = build_relays(&config, opts)?;
+    let BuiltRelays {
+        relays,
+        buses,
+        sims: sim_buses,
+    } = build_relays(&config, opts)?;
     let events = EventHub::default();
     let relay_map = relays
         .iter()
@@ -251,6 +289,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         hub,
         relays,
         sim_buses,
+        buses,
         limits,
         devices: DeviceCache::default(),
         metrics: metrics_handle(),
@@ -361,6 +400,7 @@ pub async fn serve(
         Duration::from_secs(5),
         shutdown.clone(),
     ));
+    let state_buses = state.buses.clone();
     let app = crate::http::router(state);
     let result = axum::serve(
         listener,
@@ -370,5 +410,8 @@ pub async fn serve(
     .await;
     shutdown.cancel();
     let _ = jobs.await;
+    for bus in &state_buses {
+        bus.close().await;
+    }
     result
 }

@@ -183,6 +183,16 @@ pub struct BusConfig {
     pub name: String,
     pub port: BusPort,
     pub baud: u32,
+    /// Longest wait for one reply (300 ms).
+    pub timeout: Duration,
+    /// Further attempts after a failed transaction (2).
+    pub retries: u8,
+    /// Quiet time between transactions on top of the Modbus gap (50 ms).
+    pub turnaround: Duration,
+    /// Probe an idle board with a read this often (30 s); zero turns probing off.
+    pub probe_interval: Duration,
+    /// For `port = "sim"`: model the wire time of `baud` (off: instant replies).
+    pub sim_wire_time: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -291,6 +301,12 @@ struct FileBus {
     port: Spanned<String>,
     #[serde(default = "default_baud")]
     baud: u32,
+    timeout: Option<Spanned<String>>,
+    retries: Option<u8>,
+    turnaround: Option<Spanned<String>>,
+    probe_interval: Option<Spanned<String>>,
+    #[serde(default)]
+    sim_wire_time: bool,
 }
 
 fn default_baud() -> u32 {
@@ -641,10 +657,35 @@ impl Config {
                 c.at(&bus.port, format!("port {port:?} must be \"sim\", a device path such as /dev/ttyUSB0, or tcp://HOST:PORT"));
                 BusPort::Sim
             };
+            if !(1200..=115_200).contains(&bus.baud) {
+                c.at(
+                    &bus.port,
+                    format!("baud = {} is outside 1200–115200", bus.baud),
+                );
+            }
+            let timeout = c.duration("timeout", &bus.timeout, Duration::from_millis(300));
+            if timeout.is_zero() {
+                c.issues.push(ConfigIssue {
+                    line: None,
+                    message: format!(
+                        "bus {:?}: timeout must be longer than 0",
+                        bus.name.get_ref()
+                    ),
+                });
+            }
             buses.push(BusConfig {
                 name: bus.name.get_ref().clone(),
                 port,
                 baud: bus.baud,
+                timeout,
+                retries: bus.retries.unwrap_or(2).min(10),
+                turnaround: c.duration("turnaround", &bus.turnaround, Duration::from_millis(50)),
+                probe_interval: c.duration(
+                    "probe_interval",
+                    &bus.probe_interval,
+                    Duration::from_secs(30),
+                ),
+                sim_wire_time: bus.sim_wire_time,
             });
         }
 

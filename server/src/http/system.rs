@@ -147,9 +147,11 @@ pub async fn hardware(
                     let channels: Vec<Value> = (1..=i64::from(h.channels))
                         .map(|ch| {
                             let key = (cfg.name.clone(), slave, ch);
+                            let since_start = usize::try_from(ch - 1).ok().and_then(|i| h.pulses.get(i)).copied().unwrap_or(0);
                             json!({
                                 "channel": ch,
                                 "pulses": counters.get(&key).copied().unwrap_or(0),
+                                "pulses_since_start": since_start,
                                 "locker": wiring.get(&key).map(|(k, n)| json!({"kiosk": k, "number": n})),
                             })
                         })
@@ -158,6 +160,8 @@ pub async fn hardware(
                         "slave": h.slave, "kind": h.kind, "online": h.online,
                         "last_success": h.last_success_ms.map(rfc3339), "successes": h.successes,
                         "errors": h.errors, "last_error": h.last_error, "last_latency_us": h.last_latency_us,
+                        "consecutive_failures": h.consecutive_failures, "error_rate": h.error_rate,
+                        "last_probe": h.last_probe_ms.map(rfc3339),
                         "channels": channels,
                     })
                 })

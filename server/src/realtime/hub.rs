@@ -82,7 +82,8 @@ impl Client {
 
     fn wants(&self, rooms: &[String]) -> bool {
         let mine = self.rooms.lock().expect("rooms lock poisoned");
-        mine.is_empty() || rooms.iter().any(|r| mine.contains(r))
+        // A message without rooms is for the whole namespace.
+        rooms.is_empty() || mine.is_empty() || rooms.iter().any(|r| mine.contains(r))
     }
 }
 

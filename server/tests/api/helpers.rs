@@ -5,7 +5,7 @@
 use kioskhub::app::{self, AppState, StartOptions};
 use kioskhub::auth::Role;
 use kioskhub::config::Config;
-use kioskhub_relay::sim::SimBus;
+use kioskhub_relay::sim::SimHandle;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -26,10 +26,12 @@ name = "Test site"
 [[bus]]
 name = "bus-men"
 port = "sim"
+turnaround = "0"
 
 [[bus]]
 name = "bus-women"
 port = "sim"
+turnaround = "0"
 
 [[board]]
 bus = "bus-men"
@@ -188,7 +190,7 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    pub fn sim(&self, bus: &str) -> Arc<SimBus> {
+    pub fn sim(&self, bus: &str) -> SimHandle {
         self.state.sim_buses.get(bus).expect("sim bus").clone()
     }
 

@@ -14,6 +14,7 @@ const FEW_LOCKERS: &str = r#"
 [[bus]]
 name = "bus"
 port = "sim"
+turnaround = "0"
 
 [[board]]
 bus = "bus"

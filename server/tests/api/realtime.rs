@@ -232,6 +232,16 @@ async fn rooms_narrow_delivery_and_bad_messages_get_an_error_not_a_disconnect() 
         got[0]["data"]["kiosk_id"], "women",
         "the men's change did not reach a women-only client"
     );
+    // A message for the whole namespace reaches clients in rooms too.
+    let admin = app.admin().await;
+    admin
+        .post(
+            "/api/websocket/broadcast",
+            json!({"namespace": "/ws/lockers", "data": {"all": true}}),
+        )
+        .await;
+    let everyone = collect(&mut women_only, "broadcast", 1).await;
+    assert_eq!(everyone[0]["data"]["all"], true);
 }
 
 #[tokio::test(flavor = "multi_thread")]

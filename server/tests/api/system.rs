@@ -21,12 +21,15 @@ async fn readiness_passes_and_warns_when_a_board_is_offline() {
     app.sim("bus-women").inject_fault(1, SimFault::Silent, None);
     let kiosk = app.kiosk("women").await;
     let (_, choose) = kiosk.scan("04A1B2C3D4").await;
-    let (status, _) = kiosk.select(&choose["session"], 1).await;
-    assert_eq!(
-        status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the board is silent and goes offline"
-    );
+    // Three failed operations in a row take a board offline.
+    for locker in 1..=3 {
+        let (status, _) = kiosk.select(&choose["session"], locker).await;
+        assert_eq!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the board is silent"
+        );
+    }
     let resp = Client::new()
         .get(app.url("/health/ready"))
         .send()
