@@ -65,6 +65,11 @@ export class ApiClient {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
+  /** The prefix of every path; empty for the same origin. */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
   /** The CSRF token of the current session, if signed in. */
   get csrfToken(): string | null {
     return this.#csrfToken;

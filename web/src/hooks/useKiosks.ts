@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, isApiError } from '../api/client';
 import { useApi } from '../api/context';
 import type { Kiosk } from '../api/types';
@@ -9,38 +9,42 @@ export type KiosksState =
   | { status: 'ready'; kiosks: Kiosk[] }
   | { status: 'error'; error: ApiError };
 
+function asApiError(error: unknown): ApiError {
+  return isApiError(error)
+    ? error
+    : new ApiError({ status: 0, code: 'unexpected_response', message: String(error) });
+}
+
 /**
- * Loads `GET /api/kiosks` once (live updates will come over the WebSocket hub).
+ * Loads `GET /api/kiosks`. `reload` starts over (showing the loading state); `refresh` fetches
+ * again in the background and keeps showing the current list meanwhile — the real-time stream
+ * calls it when lockers change. Only the newest request's answer is used.
  * A 401 means the session ended, so the user is sent back to the login page.
  */
-export function useKiosks(): { state: KiosksState; reload: () => void } {
+export function useKiosks(): { state: KiosksState; reload: () => void; refresh: () => void } {
   const api = useApi();
   const { expire } = useAuth();
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<KiosksState>({ status: 'loading' });
+  const generation = useRef(0);
 
   useEffect(() => {
-    let active = true;
+    const id = ++generation.current;
     api.listKiosks().then(
       (kiosks) => {
-        if (active) setState({ status: 'ready', kiosks });
+        if (generation.current === id) setState({ status: 'ready', kiosks });
       },
       (error: unknown) => {
-        if (!active) return;
+        if (generation.current !== id) return;
         if (isApiError(error) && error.status === 401) {
           expire();
           return;
         }
-        setState({
-          status: 'error',
-          error: isApiError(error)
-            ? error
-            : new ApiError({ status: 0, code: 'unexpected_response', message: String(error) }),
-        });
+        setState({ status: 'error', error: asApiError(error) });
       },
     );
     return () => {
-      active = false;
+      generation.current += 1;
     };
   }, [api, expire, attempt]);
 
@@ -49,5 +53,25 @@ export function useKiosks(): { state: KiosksState; reload: () => void } {
     setAttempt((n) => n + 1);
   }, []);
 
-  return { state, reload };
+  const refresh = useCallback(() => {
+    const id = ++generation.current;
+    api.listKiosks().then(
+      (kiosks) => {
+        if (generation.current === id) setState({ status: 'ready', kiosks });
+      },
+      (error: unknown) => {
+        if (generation.current !== id) return;
+        if (isApiError(error) && error.status === 401) {
+          expire();
+          return;
+        }
+        // Keep showing the list we have; only a page with nothing yet shows the error.
+        setState((current) =>
+          current.status === 'ready' ? current : { status: 'error', error: asApiError(error) },
+        );
+      },
+    );
+  }, [api, expire]);
+
+  return { state, reload, refresh };
 }

@@ -2,13 +2,21 @@ import { useState } from 'react';
 import type { User } from '../api/types';
 import { useAuth } from '../auth/auth';
 import { KioskCard } from '../components/KioskCard';
+import { LiveStatus } from '../components/LiveStatus';
 import { Button } from '../components/ui/button';
+import { useDebouncedCallback } from '../hooks/useDebouncedCallback';
 import { useKiosks } from '../hooks/useKiosks';
 import { t } from '../i18n';
+import { useRealtime } from '../realtime/useRealtime';
+
+/** Locker changes arriving within this window cause one refetch. */
+const REFRESH_DEBOUNCE_MS = 150;
 
 export function PanelPage({ user }: { user: User }) {
-  const { signOut } = useAuth();
+  const { signOut, expire } = useAuth();
   const [signingOut, setSigningOut] = useState(false);
+  // The kiosk list below shares this connection; a 4401 close means the session ended.
+  const { state: live } = useRealtime('lockers', { onSignedOut: expire });
 
   return (
     <div className="min-h-dvh">
@@ -42,7 +50,10 @@ export function PanelPage({ user }: { user: User }) {
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-4 py-6">
-        <h1 className="mb-4 text-xl font-semibold">{t('panel.title')}</h1>
+        <div className="mb-4 flex items-center justify-between gap-3">
+          <h1 className="text-xl font-semibold">{t('panel.title')}</h1>
+          <LiveStatus state={live} />
+        </div>
         <KioskList />
       </main>
     </div>
@@ -50,7 +61,16 @@ export function PanelPage({ user }: { user: User }) {
 }
 
 function KioskList() {
-  const { state, reload } = useKiosks();
+  const { state, reload, refresh } = useKiosks();
+  const refreshSoon = useDebouncedCallback(refresh, REFRESH_DEBOUNCE_MS);
+  // Counts change when a stored locker change commits; the transient `opening` changes nothing.
+  useRealtime('lockers', {
+    type: 'locker_state_changed',
+    onEvent: (event) => {
+      if (event.data.transient !== true) refreshSoon();
+    },
+    onResync: refreshSoon,
+  });
   if (state.status === 'loading') {
     return (
       <p role="status" className="text-slate-600 dark:text-slate-400">

@@ -1,0 +1,258 @@
+// @ts-check
+// End-to-end: live locker counts on the panel over the real WebSocket hub. The real kioskhub
+// binary (demo mode), Debian's Chromium, and a kiosk driven through the device API; then the
+// server is restarted on the same data folder and port, and the page has to catch up by itself.
+//
+//   npm run build && npm run e2e       # see login.e2e.mjs for the binary
+
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  ADMIN_PASSWORD,
+  SCREENSHOTS,
+  assertServesPanel,
+  checkPrerequisites,
+  count,
+  killOnExit,
+  launchBrowser,
+  signIn,
+  startServer,
+  step,
+  stopProcess,
+  stopServer,
+  waitForHealth,
+} from './support.mjs';
+
+/** @type {import('./support.mjs').RunningServer | undefined} */
+let server;
+/** @type {import('playwright-core').Browser | undefined} */
+let browser;
+/** @type {import('playwright-core').BrowserContext} */
+let context;
+/** @type {import('playwright-core').Page} */
+let page;
+/** Every WebSocket the page opened, with the text frames it received. */
+/** @type {{ url: string, frames: string[], closed: boolean }[]} */
+const sockets = [];
+/** The men's Owned count before anything happened. */
+let ownedBefore = 0;
+
+const current = () => server;
+
+function baseUrl() {
+  assert.ok(server, 'the server is running');
+  return server.baseUrl;
+}
+
+/**
+ * One JSON request; returns the status and the parsed body.
+ * @param {string} method
+ * @param {string} urlPath
+ * @param {{ body?: unknown, cookie?: string, csrf?: string, bearer?: string }} [options]
+ */
+async function call(method, urlPath, options = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { Accept: 'application/json' };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.cookie) headers.Cookie = options.cookie;
+  if (options.csrf) headers['X-CSRF-Token'] = options.csrf;
+  if (options.bearer) headers.Authorization = `Bearer ${options.bearer}`;
+  const response = await fetch(baseUrl() + urlPath, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** An admin session of its own (not the browser's): the cookie and the CSRF token. */
+async function adminSession() {
+  const login = await call('POST', '/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
+  assert.equal(login.status, 200, `POST /auth/login: ${JSON.stringify(login.body)}`);
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return { cookie, csrf: /** @type {string} */ (login.body.csrf_token) };
+}
+
+/** @type {{ cookie: string, csrf: string } | undefined} */
+let admin;
+/** The paired men's kiosk's device token. */
+/** @type {string | undefined} */
+let kioskToken;
+
+/** Pairs the men's kiosk through the API, as an admin would. */
+async function pairMensKiosk() {
+  admin = await adminSession();
+  const pairing = await call('POST', '/api/kiosks/men/pairing', { cookie: admin.cookie, csrf: admin.csrf });
+  assert.equal(pairing.status, 201, `POST /api/kiosks/men/pairing: ${JSON.stringify(pairing.body)}`);
+  const paired = await call('POST', '/api/kiosk/pair', { body: { code: pairing.body.code } });
+  assert.equal(paired.status, 200, `POST /api/kiosk/pair: ${JSON.stringify(paired.body)}`);
+  assert.equal(paired.body.kiosk, 'men');
+  kioskToken = paired.body.token;
+}
+
+/**
+ * A member taps a card at the men's kiosk and takes a locker.
+ * @param {string} card
+ * @param {number} locker
+ */
+async function takeLocker(card, locker) {
+  assert.ok(kioskToken, 'the kiosk is paired');
+  const scan = await call('POST', '/api/kiosk/scan', { bearer: kioskToken, body: { card } });
+  assert.equal(scan.status, 200, `POST /api/kiosk/scan: ${JSON.stringify(scan.body)}`);
+  assert.equal(scan.body.action, 'choose', `a new card is offered lockers: ${JSON.stringify(scan.body)}`);
+  const select = await call('POST', '/api/kiosk/select', {
+    bearer: kioskToken,
+    body: { session: scan.body.session, locker },
+  });
+  assert.equal(select.status, 200, `POST /api/kiosk/select: ${JSON.stringify(select.body)}`);
+  assert.equal(select.body.locker?.number, locker);
+  assert.equal(select.body.locker?.state, 'owned');
+}
+
+/**
+ * Waits until a kiosk card's count reads `expected` (no reload, just the page updating itself).
+ * @param {import('playwright-core').Locator} card
+ * @param {string} state
+ * @param {number} expected
+ * @param {number} [timeoutMs]
+ */
+async function waitForCount(card, state, expected, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let seen = await count(card, state);
+  while (seen !== expected) {
+    if (Date.now() > deadline) assert.fail(`count-${state} stayed at ${seen}, expected ${expected}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    seen = await count(card, state);
+  }
+}
+
+/** @param {string} state */
+function liveStatus(state) {
+  return page.locator(`[data-testid="live-status"][data-state="${state}"]`);
+}
+
+/** The page is the one loaded at the start: a reload would have dropped this mark. */
+async function assertNotReloaded() {
+  assert.equal(await page.evaluate(() => globalThis.document.body.dataset.e2eMark), 'loaded once');
+}
+
+/** @param {string} text */
+function parse(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+describe('live locker counts against the real server', { timeout: 120_000 }, () => {
+  before(async () => {
+    checkPrerequisites();
+    server = await startServer();
+    killOnExit(current);
+    await waitForHealth(server);
+    await assertServesPanel(server);
+    ({ browser, context, page } = await launchBrowser(server.baseUrl));
+    page.on('websocket', (ws) => {
+      const record = { url: ws.url(), frames: /** @type {string[]} */ ([]), closed: false };
+      sockets.push(record);
+      ws.on('framereceived', (frame) => {
+        if (typeof frame.payload === 'string') record.frames.push(frame.payload);
+      });
+      ws.on('close', () => (record.closed = true));
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopServer(server);
+    server = undefined;
+  });
+
+  test('a locker taken at a kiosk shows on the open panel without a reload', () =>
+    step(current, async () => {
+      await page.goto('/');
+      await signIn(page, 'admin', ADMIN_PASSWORD);
+      await page.waitForURL((url) => url.pathname === '/');
+      const men = page.getByTestId('kiosk-card-men');
+      await men.waitFor();
+      await liveStatus('open').waitFor();
+      assert.equal((await page.getByTestId('live-status').textContent())?.trim(), 'Live');
+      await page.evaluate(() => (globalThis.document.body.dataset.e2eMark = 'loaded once'));
+      ownedBefore = await count(men, 'owned');
+
+      const first = sockets[0];
+      assert.ok(first, 'the panel opened a WebSocket');
+      const firstUrl = new URL(first.url);
+      assert.equal(firstUrl.pathname, '/ws/lockers');
+      assert.ok(firstUrl.searchParams.get('ticket'), 'connected with a ticket');
+      assert.equal(firstUrl.searchParams.get('since'), null, 'a first connection has nothing to replay');
+
+      await pairMensKiosk();
+      await takeLocker('04F6A7B8C9', 5);
+
+      await waitForCount(men, 'owned', ownedBefore + 1);
+      await assertNotReloaded();
+      const change = first.frames
+        .map(parse)
+        .find((m) => m?.type === 'locker_state_changed' && m.seq !== null && m.data?.locker === 5);
+      assert.ok(change, 'the change arrived over the WebSocket');
+      assert.equal(change.data.kiosk_id, 'men');
+      assert.equal(change.data.new_state, 'owned');
+    }));
+
+  test('after a server restart the page reconnects, replays what it missed and catches up', () =>
+    step(current, async () => {
+      assert.ok(server);
+      const men = page.getByTestId('kiosk-card-men');
+      const before = sockets.length;
+      const lastSeq = Math.max(
+        ...(sockets.at(-1)?.frames ?? []).map((f) => parse(f)?.seq).filter((s) => typeof s === 'number'),
+      );
+      assert.ok(Number.isInteger(lastSeq) && lastSeq > 0, `the page saw stored messages (last seq ${lastSeq})`);
+
+      // The server goes away (close 1001); the page notices and keeps trying.
+      await stopProcess(server);
+      await liveStatus('connecting').waitFor();
+      // Keep the page off the network while the server comes back and a change is made, so the
+      // change can only reach it through the replay after `since`.
+      await context.setOffline(true);
+      server = await startServer({ dataDir: server.dataDir, port: server.port, output: server.output });
+      await waitForHealth(server);
+      await takeLocker('0411223344', 6);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(await count(men, 'owned'), ownedBefore + 1, 'offline: not caught up yet');
+      assert.equal(await page.getByTestId('live-status').getAttribute('data-state'), 'connecting');
+
+      await context.setOffline(false);
+      await liveStatus('open').waitFor({ timeout: 35_000 });
+      await waitForCount(men, 'owned', ownedBefore + 2);
+      await assertNotReloaded();
+
+      const reconnected = sockets.slice(before).find((s) => !s.closed && s.frames.length > 0);
+      assert.ok(reconnected, 'the page opened a new WebSocket');
+      const url = new URL(reconnected.url);
+      assert.ok(url.searchParams.get('ticket'), 'a fresh ticket');
+      assert.equal(url.searchParams.get('since'), String(lastSeq), 'resumed after the last seq it saw');
+      const [welcome, ...rest] = reconnected.frames.map(parse);
+      assert.equal(welcome?.type, 'connection');
+      const replayed = rest.find((m) => m?.type === 'locker_state_changed' && m.data?.locker === 6);
+      assert.ok(replayed, 'the change made while the page was away was replayed');
+      assert.ok(replayed.seq > lastSeq, `replayed seq ${replayed.seq} follows ${lastSeq}`);
+      const stored = rest.filter((m) => typeof m?.seq === 'number').map((m) => m.seq);
+      assert.deepEqual(
+        stored,
+        stored.map((_, i) => lastSeq + 1 + i),
+        'contiguous, in order, nothing repeated',
+      );
+
+      await mkdir(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'live-after-restart.png'), fullPage: true });
+    }));
+});
