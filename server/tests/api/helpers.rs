@@ -403,3 +403,59 @@ impl Kiosk {
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kioskhub"))
 }
+
+/// Two linked ptys made by socat, like a USB RS-485 adapter wired to another: `a` for the
+/// side under test, `b` for the boards (or a card reader). Killed (by its pid) on drop.
+pub struct Socat {
+    child: Option<std::process::Child>,
+    pub a: PathBuf,
+    pub b: PathBuf,
+}
+
+impl Socat {
+    /// Links `a` and `b` inside `dir`.
+    pub fn start(dir: &Path) -> Socat {
+        let (a, b) = (dir.join("A"), dir.join("B"));
+        let child = std::process::Command::new("/usr/bin/socat")
+            .arg("-d")
+            .arg("-d")
+            .arg(format!("pty,raw,echo=0,link={}", a.display()))
+            .arg(format!("pty,raw,echo=0,link={}", b.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("socat is installed at /usr/bin/socat");
+        let socat = Socat {
+            child: Some(child),
+            a,
+            b,
+        };
+        for _ in 0..500 {
+            if socat.a.exists() && socat.b.exists() {
+                return socat;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!(
+            "socat did not create {} and {}",
+            socat.a.display(),
+            socat.b.display()
+        );
+    }
+
+    /// Kills socat and removes its links: the port vanishes like an unplugged adapter.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_file(&self.a);
+        let _ = std::fs::remove_file(&self.b);
+    }
+}
+
+impl Drop for Socat {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

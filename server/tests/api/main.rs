@@ -9,5 +9,6 @@ mod invariants;
 mod master;
 mod process;
 mod realtime;
+mod relay_cli;
 mod staff;
 mod system;

@@ -1,4 +1,7 @@
-//! The command line: `serve`, `demo`, `user`, `kiosk pair` and `config check`.
+//! The command line: `serve`, `demo`, `user`, `kiosk pair`, `config check` and the `relay`
+//! commissioning tools.
+
+mod relay;
 
 use crate::app::{self, StartOptions};
 use crate::auth::{Role, password};
@@ -53,6 +56,11 @@ enum Command {
     Config {
         #[command(subcommand)]
         action: ConfigAction,
+    },
+    /// Relay boards on a line: scan, addressing, pulse, walk, inputs, and a simulator.
+    Relay {
+        #[command(subcommand)]
+        action: relay::RelayAction,
     },
 }
 
@@ -142,6 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(cfg, place, true).await
         }
         Command::User { target, action } => user(target, action).await,
+        Command::Relay { action } => Ok(relay::run(action).await),
         Command::Kiosk {
             target,
             action: KioskAction::Pair { kiosk },
