@@ -107,6 +107,8 @@ pub struct AppInner {
     pub sim_buses: HashMap<String, SimHandle>,
     /// The bus owner tasks, closed at shutdown (owed OFFs sent, ports released).
     pub buses: Vec<ModbusBus>,
+    /// Card readers wired to the hub and what they last did.
+    pub readers: crate::hardware::readers::ReaderBoard,
     pub limits: Limits,
     pub devices: DeviceCache,
     pub metrics: PrometheusHandle,
@@ -275,6 +277,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         events.clone(),
     );
     let limits = Limits::new(config.server.pairing_per_minute);
+    let readers = crate::hardware::readers::ReaderBoard::new(&config);
     let hub = crate::realtime::Hub::start(store.clone(), &events, CancellationToken::new()).await?;
     if store.is_postgres() {
         crate::realtime::listen::spawn(url.clone(), hub.clone());
@@ -290,6 +293,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         relays,
         sim_buses,
         buses,
+        readers,
         limits,
         devices: DeviceCache::default(),
         metrics: metrics_handle(),
@@ -400,6 +404,7 @@ pub async fn serve(
         Duration::from_secs(5),
         shutdown.clone(),
     ));
+    let hardware = crate::hardware::spawn(&state, &shutdown);
     let state_buses = state.buses.clone();
     let app = crate::http::router(state);
     let result = axum::serve(
@@ -410,6 +415,10 @@ pub async fn serve(
     .await;
     shutdown.cancel();
     let _ = jobs.await;
+    // Readers finish the scan in hand (and its pulse) before the buses close.
+    for task in hardware {
+        let _ = task.await;
+    }
     for bus in &state_buses {
         bus.close().await;
     }

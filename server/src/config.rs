@@ -211,6 +211,37 @@ pub struct KioskConfig {
     /// Boards in order; locker n maps onto them 16 (or `channels`) at a time.
     pub boards: Vec<(String, u8)>,
     pub flow: FlowSettings,
+    /// Card readers wired to the hub for this kiosk, in order (reader 1, 2, …).
+    pub readers: Vec<ReaderConfig>,
+}
+
+/// A card reader the hub reads itself (`[[kiosk.reader]]`); a keyboard-wedge reader on the
+/// kiosk's own screen needs no entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReaderConfig {
+    /// A serial reader sending each card as `STX(0x02) ASCII payload ETX(0x03)` (e.g. 125 kHz
+    /// modules), 8N1 at `baud`.
+    Serial { port: String, baud: u32 },
+    /// A Linux input device (a USB reader that types digits and Enter), read with an exclusive
+    /// grab so its keystrokes reach nothing else. Use a stable `/dev/input/by-id/…` path.
+    Evdev { device: String },
+}
+
+impl ReaderConfig {
+    /// The port or device path, for logs and the hardware view.
+    pub fn path(&self) -> &str {
+        match self {
+            ReaderConfig::Serial { port, .. } => port,
+            ReaderConfig::Evdev { device } => device,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReaderConfig::Serial { .. } => "serial",
+            ReaderConfig::Evdev { .. } => "evdev",
+        }
+    }
 }
 
 /// One problem found in a configuration file.
@@ -331,6 +362,17 @@ struct FileKiosk {
     boards: Spanned<Vec<FileBoardRef>>,
     #[serde(default)]
     settings: FileFlow,
+    #[serde(default)]
+    reader: Vec<FileReader>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileReader {
+    kind: Spanned<String>,
+    port: Option<String>,
+    baud: Option<u32>,
+    device: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -509,6 +551,74 @@ impl Checker<'_> {
             }
         }
         flow
+    }
+}
+
+impl Checker<'_> {
+    /// One `[[kiosk.reader]]`; `None` (with an issue) when it cannot be used. `seen` holds the
+    /// ports and devices already taken by other readers.
+    fn reader(&mut self, file: &FileReader, seen: &mut HashSet<String>) -> Option<ReaderConfig> {
+        let reader = match file.kind.get_ref().as_str() {
+            "serial" => {
+                if file.device.is_some() {
+                    self.at(
+                        &file.kind,
+                        "a serial reader takes port and baud, not device",
+                    );
+                }
+                let baud = file.baud.unwrap_or(9600);
+                if !(1200..=115_200).contains(&baud) {
+                    self.at(
+                        &file.kind,
+                        format!("reader baud = {baud} is outside 1200–115200"),
+                    );
+                }
+                match file.port.as_deref() {
+                    Some(port) if port.starts_with('/') => ReaderConfig::Serial {
+                        port: port.to_owned(),
+                        baud,
+                    },
+                    _ => {
+                        self.at(
+                            &file.kind,
+                            "a serial reader needs port = \"/dev/…\" (a device path)",
+                        );
+                        return None;
+                    }
+                }
+            }
+            "evdev" => {
+                if file.port.is_some() || file.baud.is_some() {
+                    self.at(&file.kind, "an evdev reader takes device, not port or baud");
+                }
+                match file.device.as_deref() {
+                    Some(device) if device.starts_with('/') => ReaderConfig::Evdev {
+                        device: device.to_owned(),
+                    },
+                    _ => {
+                        self.at(
+                            &file.kind,
+                            "an evdev reader needs device = \"/dev/input/by-id/…\"",
+                        );
+                        return None;
+                    }
+                }
+            }
+            other => {
+                self.at(
+                    &file.kind,
+                    format!("reader kind = {other:?} must be \"serial\" or \"evdev\""),
+                );
+                return None;
+            }
+        };
+        if !seen.insert(reader.path().to_owned()) {
+            self.at(
+                &file.kind,
+                format!("{} is used by two readers", reader.path()),
+            );
+        }
+        Some(reader)
     }
 }
 
@@ -723,6 +833,7 @@ impl Config {
         let mut kiosks = Vec::new();
         let mut kiosk_ids = HashSet::new();
         let mut wired = HashSet::new();
+        let mut reader_paths = HashSet::new();
         for kiosk in &file.kiosk {
             let id = kiosk.id.get_ref();
             if id.is_empty()
@@ -777,6 +888,11 @@ impl Config {
                 c.at(&kiosk.lockers, format!("kiosk {id:?} has {lockers} lockers but its boards have only {capacity} channels"));
             }
             let flow = c.flow(&kiosk.settings, &site_flow);
+            let readers = kiosk
+                .reader
+                .iter()
+                .filter_map(|r| c.reader(r, &mut reader_paths))
+                .collect();
             kiosks.push(KioskConfig {
                 id: id.clone(),
                 name: kiosk.name.clone().unwrap_or_else(|| id.clone()),
@@ -788,6 +904,7 @@ impl Config {
                     .map(|b| (b.bus.clone(), b.slave))
                     .collect(),
                 flow,
+                readers,
             });
         }
         Config {
@@ -1011,6 +1128,47 @@ mod tests {
         let debug = format!("{:?}", c.server);
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(debug.contains("[redacted]"));
+    }
+
+    #[test]
+    fn card_readers_are_declared_per_kiosk_and_checked() {
+        let src = format!(
+            "{DEMO_CONFIG}\n[[kiosk.reader]]\nkind = \"serial\"\nport = \"/dev/ttyS1\"\n\
+             [[kiosk.reader]]\nkind = \"evdev\"\ndevice = \"/dev/input/by-id/usb-rfid-event-kbd\"\n"
+        );
+        let c = parse(&src).unwrap();
+        assert!(c.kiosk("men").unwrap().readers.is_empty());
+        assert_eq!(
+            c.kiosk("women").unwrap().readers,
+            vec![
+                ReaderConfig::Serial {
+                    port: "/dev/ttyS1".into(),
+                    baud: 9600
+                },
+                ReaderConfig::Evdev {
+                    device: "/dev/input/by-id/usb-rfid-event-kbd".into()
+                },
+            ]
+        );
+        let bad = format!(
+            "{DEMO_CONFIG}\n[[kiosk.reader]]\nkind = \"serial\"\n\
+             [[kiosk.reader]]\nkind = \"nfc\"\n[[kiosk.reader]]\nkind = \"evdev\"\nport = \"/dev/x\"\ndevice = \"/dev/y\"\n"
+        );
+        let text: Vec<String> = parse(&bad)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(text.iter().any(|t| t.contains("needs port")), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.contains("\"nfc\" must be")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("not port or baud")),
+            "{text:?}"
+        );
+        assert!(text.iter().all(|t| t.starts_with("line ")), "{text:?}");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod config;
 pub mod demo;
 /// Publication of committed events.
 pub mod events;
+/// Card readers, door sensors and the watch over the relay buses.
+pub mod hardware;
 /// The HTTP API.
 pub mod http;
 /// Background housekeeping.

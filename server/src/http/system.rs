@@ -174,7 +174,9 @@ pub async fn hardware(
             json!({"name": cfg.name, "port": port, "baud": cfg.baud, "boards": boards})
         })
         .collect();
-    Ok(Json(json!({"buses": buses})))
+    Ok(Json(
+        json!({"buses": buses, "readers": state.readers.snapshot()}),
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -89,6 +89,22 @@ struct Inner {
     decisions: HashMap<String, Decision>,
 }
 
+/// The station id of card reader `n` (from 1) wired to `kiosk`.
+pub fn reader_station(kiosk: &str, n: usize) -> String {
+    format!("reader:{kiosk}:{n}")
+}
+
+/// Whether `station` at `kiosk` may continue a session that `owner` started: its own, or one
+/// that a card reader wired to the same kiosk started (a reader has no screen of its own, so the
+/// kiosk's screen answers for it). Kiosk ids contain no `:`.
+fn may_continue(owner: &str, kiosk: &str, station: &str) -> bool {
+    owner == station
+        || owner
+            .strip_prefix("reader:")
+            .and_then(|rest| rest.rsplit_once(':'))
+            .is_some_and(|(k, _)| k == kiosk)
+}
+
 /// Entries beyond this many trigger a sweep of expired ones on the next call.
 const SWEEP_ABOVE: usize = 4096;
 
@@ -155,12 +171,21 @@ impl FlowState {
         inner.selections.insert(id, selection);
     }
 
-    /// The live selection with this id at this station, if it has not expired.
-    pub fn selection(&self, id: &str, station: &str, now: Instant) -> Option<Selection> {
+    /// The live selection with this id that `station` at `kiosk` may continue, if it has not
+    /// expired.
+    pub fn selection(
+        &self,
+        id: &str,
+        kiosk: &str,
+        station: &str,
+        now: Instant,
+    ) -> Option<Selection> {
         let mut inner = self.lock();
         match inner.selections.get(id) {
-            Some(s) if s.station == station && s.expires > now => Some(s.clone()),
-            Some(s) if s.station == station => {
+            Some(s) if may_continue(&s.station, kiosk, station) && s.expires > now => {
+                Some(s.clone())
+            }
+            Some(s) if may_continue(&s.station, kiosk, station) => {
                 inner.selections.remove(id);
                 None
             }
@@ -188,11 +213,17 @@ impl FlowState {
         inner.decisions.insert(id, decision);
     }
 
-    /// Take (remove) the live decision with this id at this station.
-    pub fn take_decision(&self, id: &str, station: &str, now: Instant) -> Option<Decision> {
+    /// Take (remove) the live decision with this id that `station` at `kiosk` may continue.
+    pub fn take_decision(
+        &self,
+        id: &str,
+        kiosk: &str,
+        station: &str,
+        now: Instant,
+    ) -> Option<Decision> {
         let mut inner = self.lock();
         match inner.decisions.get(id) {
-            Some(d) if d.station == station => {
+            Some(d) if may_continue(&d.station, kiosk, station) => {
                 let d = inner.decisions.remove(id)?;
                 (d.expires > now).then_some(d)
             }
@@ -252,6 +283,16 @@ mod tests {
             flow.classify_read("men", &card, t0 + Duration::from_millis(1600), PARTIAL, DUP),
             ReadVerdict::Proceed
         );
+    }
+
+    #[test]
+    fn a_kiosk_screen_continues_sessions_of_its_own_readers_only() {
+        let men_reader = reader_station("men", 1);
+        assert!(may_continue(&men_reader, "men", "credential-1"));
+        assert!(!may_continue(&men_reader, "women", "credential-2"));
+        assert!(!may_continue("reader:menx:1", "men", "credential-1"));
+        assert!(may_continue("credential-1", "men", "credential-1"));
+        assert!(!may_continue("credential-1", "men", "credential-2"));
     }
 
     #[test]

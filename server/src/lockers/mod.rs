@@ -11,7 +11,7 @@ mod service;
 mod view;
 
 pub use card::{CardKey, CardUid};
-pub use flow::{DecisionChoice, ScanOutcome};
+pub use flow::{DecisionChoice, ScanOutcome, reader_station};
 pub use service::{Actor, LockerError, Lockers, OpenRequest, StaffCommand};
 pub use view::{CommandView, LockerView};
 

@@ -342,7 +342,7 @@ impl Lockers {
         let sel = self
             .0
             .flow
-            .selection(session, station, Instant::now())
+            .selection(session, kiosk, station, Instant::now())
             .ok_or(LockerError::SessionExpired)?;
         if !sel.offered.contains(&number) {
             return Err(LockerError::LockerNotOffered);
@@ -384,7 +384,7 @@ impl Lockers {
         let d = self
             .0
             .flow
-            .take_decision(decision, station, Instant::now())
+            .take_decision(decision, kiosk, station, Instant::now())
             .ok_or(LockerError::SessionExpired)?;
         let window = ms(self.flow_settings(kiosk).open_only_window);
         let claim = self

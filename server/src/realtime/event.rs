@@ -134,6 +134,18 @@ impl Event {
         })
     }
 
+    /// `reader_scan` (transient): a card reader wired to the hub read a card at `kiosk`, and
+    /// this is what the card flow answered (a scan outcome, or `{"action": "error", code,
+    /// message}`), for the kiosk's screen to show.
+    pub fn reader_scan(kiosk: &str, reader: &str, outcome: Value) -> Event {
+        Event {
+            namespace: Namespace::Lockers,
+            kind: "reader_scan",
+            rooms: vec![format!("kiosk:{kiosk}")],
+            data: json!({"kiosk": kiosk, "reader": reader, "outcome": outcome}),
+        }
+    }
+
     /// `event_logged`: every entry of the event log, for the events namespace.
     pub fn logged(seq: i64, e: &NewEvent<'_>) -> Event {
         let mut rooms = Vec::new();

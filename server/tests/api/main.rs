@@ -8,6 +8,7 @@ mod card_flow;
 mod invariants;
 mod master;
 mod process;
+mod readers;
 mod realtime;
 mod relay_cli;
 mod staff;
