@@ -101,6 +101,8 @@ struct Inner {
     next_id: AtomicU64,
     wake: Notify,
     latencies: Mutex<VecDeque<u32>>,
+    /// Open connections per owner key, for the per-owner limit without scanning every client.
+    per_owner: Mutex<HashMap<String, usize>>,
     pub stop: CancellationToken,
 }
 
@@ -136,6 +138,7 @@ impl Hub {
             next_id: AtomicU64::new(1),
             wake: Notify::new(),
             latencies: Mutex::new(VecDeque::with_capacity(SAMPLES)),
+            per_owner: Mutex::new(HashMap::new()),
             stop,
         }));
         tokio::spawn(hub.clone().pump(events.subscribe()));
@@ -160,19 +163,8 @@ impl Hub {
 
     /// Connections an owner holds in every namespace.
     pub fn connections_of(&self, owner: &Owner) -> usize {
-        let key = owner.limit_key();
-        self.0
-            .namespaces
-            .values()
-            .map(|ns| {
-                ns.clients
-                    .read()
-                    .expect("clients lock poisoned")
-                    .values()
-                    .filter(|c| c.owner.limit_key() == key)
-                    .count()
-            })
-            .sum()
+        let per_owner = self.0.per_owner.lock().expect("owner counts lock poisoned");
+        per_owner.get(&owner.limit_key()).copied().unwrap_or(0)
     }
 
     /// Add a client; everything after the returned `delivered` will reach its queue.
@@ -186,6 +178,13 @@ impl Hub {
             overflowed: AtomicBool::new(false),
             kick: Notify::new(),
         });
+        *self
+            .0
+            .per_owner
+            .lock()
+            .expect("owner counts lock poisoned")
+            .entry(client.owner.limit_key())
+            .or_default() += 1;
         let state = self.ns(ns);
         let mut clients = state.clients.write().expect("clients lock poisoned");
         clients.insert(client.id, client.clone());
@@ -201,7 +200,16 @@ impl Hub {
 
     pub fn unregister(&self, ns: Namespace, id: u64) {
         let mut clients = self.ns(ns).clients.write().expect("clients lock poisoned");
-        clients.remove(&id);
+        if let Some(client) = clients.remove(&id) {
+            let mut per_owner = self.0.per_owner.lock().expect("owner counts lock poisoned");
+            let key = client.owner.limit_key();
+            if let Some(n) = per_owner.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    per_owner.remove(&key);
+                }
+            }
+        }
         metrics::gauge!("kioskhub_ws_connections", "namespace" => ns.path())
             .set(clients.len() as f64);
     }

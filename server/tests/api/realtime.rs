@@ -652,3 +652,34 @@ async fn two_instances_on_postgresql_deliver_each_others_events() {
     let seqs: Vec<i64> = got.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_per_user_are_limited_and_freed_on_close() {
+    let config = crate::helpers::CONFIG.replace(
+        "[site]",
+        "[server]\nws_max_connections_per_owner = 3\n\n[site]",
+    );
+    let app = TestApp::spawn_with(&config, "").await;
+    let token = session_token(&app).await;
+    let cookie = || Some(("cookie", format!("kioskhub_session={token}")));
+    let mut open = Vec::new();
+    for path in ["/ws/lockers", "/ws/help", "/ws/lockers"] {
+        open.push(connect(&app, path, cookie()).await.unwrap());
+    }
+    assert_eq!(
+        status_of(connect(&app, "/ws/events", cookie()).await.unwrap_err()),
+        429
+    );
+    let mut first = open.remove(0);
+    first.close(None).await.unwrap();
+    drop(first);
+    let mut allowed = false;
+    for _ in 0..50 {
+        if connect(&app, "/ws/events", cookie()).await.is_ok() {
+            allowed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(allowed, "a closed connection frees its slot");
+}
