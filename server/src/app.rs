@@ -215,7 +215,7 @@ fn build_relays(config: &Config, opts: StartOptions) -> anyhow::Result<BuiltRela
                 let sim = SimOptions {
                     wire_baud: bus.sim_wire_time.then_some(bus.baud),
                     processing: opts.sim_delay,
-                    doors_follow_pulses: true,
+                    doors_follow_pulses: bus.sim_doors_follow_pulses,
                 };
                 let (driver, handle) =
                     kioskhub_relay::sim::spawn_bus(&bus.name, &specs, sim, bus_options(bus));

@@ -193,6 +193,9 @@ pub struct BusConfig {
     pub probe_interval: Duration,
     /// For `port = "sim"`: model the wire time of `baud` (off: instant replies).
     pub sim_wire_time: bool,
+    /// For `port = "sim"`: a door input reads open once its channel is pulsed (true); false
+    /// leaves doors closed, like a jammed lock.
+    pub sim_doors_follow_pulses: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +216,9 @@ pub struct KioskConfig {
     pub flow: FlowSettings,
     /// Card readers wired to the hub for this kiosk, in order (reader 1, 2, …).
     pub readers: Vec<ReaderConfig>,
+    /// Door sensors on the boards' discrete inputs: input n is the door of the locker on
+    /// channel n.
+    pub doors: bool,
 }
 
 /// A card reader the hub reads itself (`[[kiosk.reader]]`); a keyboard-wedge reader on the
@@ -338,6 +344,7 @@ struct FileBus {
     probe_interval: Option<Spanned<String>>,
     #[serde(default)]
     sim_wire_time: bool,
+    sim_doors_follow_pulses: Option<bool>,
 }
 
 fn default_baud() -> u32 {
@@ -364,6 +371,8 @@ struct FileKiosk {
     settings: FileFlow,
     #[serde(default)]
     reader: Vec<FileReader>,
+    #[serde(default)]
+    doors: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -796,6 +805,7 @@ impl Config {
                     Duration::from_secs(30),
                 ),
                 sim_wire_time: bus.sim_wire_time,
+                sim_doors_follow_pulses: bus.sim_doors_follow_pulses.unwrap_or(true),
             });
         }
 
@@ -905,6 +915,7 @@ impl Config {
                     .collect(),
                 flow,
                 readers,
+                doors: kiosk.doors,
             });
         }
         Config {

@@ -6,15 +6,25 @@
 //! locker domain through the same operations as the HTTP API — a reader's card goes through
 //! [`crate::lockers::Lockers::scan`] — and never write a relay themselves.
 
+pub mod doors;
 pub mod readers;
 
 use crate::app::AppState;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Starts the task of every configured reader; each stops when `stop` is cancelled.
+/// Starts the task of every configured reader and of every bus with door sensors; each stops
+/// when `stop` is cancelled.
 pub fn spawn(state: &AppState, stop: &CancellationToken) -> Vec<JoinHandle<()>> {
     let mut tasks = Vec::new();
+    for poller in doors::DoorPoller::all(state) {
+        tasks.push(tokio::spawn(doors::run_until_stopped(
+            poller,
+            state.clone(),
+            doors::POLL_EVERY,
+            stop.clone(),
+        )));
+    }
     for kiosk in &state.config.kiosks {
         for (i, config) in kiosk.readers.iter().enumerate() {
             let reader = readers::Reader::new(state.clone(), &kiosk.id, i + 1);

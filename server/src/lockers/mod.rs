@@ -4,6 +4,7 @@
 
 mod card;
 mod commands;
+mod doors;
 mod flow;
 mod master;
 mod ops;
@@ -11,6 +12,7 @@ mod service;
 mod view;
 
 pub use card::{CardKey, CardUid};
+pub use doors::{DoorNews, FORCED_WINDOW, JAM_AFTER};
 pub use flow::{DecisionChoice, ScanOutcome, reader_station};
 pub use service::{Actor, LockerError, Lockers, OpenRequest, StaffCommand};
 pub use view::{CommandView, LockerView};

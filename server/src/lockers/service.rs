@@ -5,6 +5,7 @@
 
 use super::LockerState;
 use super::card::{CardKey, CardUid};
+use super::doors::DoorBook;
 use super::flow::FlowState;
 use super::view::LockerView;
 use crate::config::{FlowSettings, KioskConfig, SiteConfig};
@@ -146,6 +147,8 @@ pub(super) struct Inner {
     pub events: EventHub,
     /// Master sessions: kiosk → expiry (60 s of inactivity).
     pub master: Mutex<HashMap<String, Instant>>,
+    /// Door sensors of the kiosks that have them.
+    pub doors: DoorBook,
 }
 
 /// The locker domain service. Cheap to clone.
@@ -172,6 +175,7 @@ impl Lockers {
             card_claims: Arc::new(Claims::default()),
             events,
             master: Mutex::new(HashMap::new()),
+            doors: DoorBook::default(),
         }))
     }
 
@@ -210,7 +214,9 @@ impl Lockers {
     /// A view of a locker row with this kiosk's overdue setting.
     pub fn view(&self, row: &LockerRow) -> LockerView {
         let overdue = ms(self.flow_settings(&row.kiosk_id).overdue_after);
-        LockerView::new(row, now_ms(), overdue)
+        let mut view = LockerView::new(row, now_ms(), overdue);
+        view.door = self.door(&row.kiosk_id, row.number).map(str::to_owned);
+        view
     }
 
     /// One locker, or `UnknownLocker`.
@@ -249,8 +255,16 @@ impl Lockers {
         })
     }
 
-    /// Pulse a locker's relay with the kiosk's pulse length; counts the outcome in metrics.
+    /// Pulse a locker's relay with the kiosk's pulse length; counts the outcome in metrics and
+    /// tells the door sensors (if the kiosk has them) that this door may now open. A door that
+    /// already reads open is pulsed all the same.
     async fn pulse(&self, row: &LockerRow) -> Result<(), RelayError> {
+        let doors = self.kiosk(&row.kiosk_id).is_ok_and(|k| k.doors);
+        if doors {
+            self.0
+                .doors
+                .commanded(&row.kiosk_id, row.number, Instant::now());
+        }
         let bus = self
             .0
             .relays
@@ -271,6 +285,11 @@ impl Lockers {
         };
         metrics::counter!("kioskhub_relay_pulses_total", "bus" => row.bus.clone(), "result" => outcome)
             .increment(1);
+        if doors && result.is_ok() {
+            self.0
+                .doors
+                .confirmed(&row.kiosk_id, row.number, Instant::now());
+        }
         result.map(|_| ())
     }
 

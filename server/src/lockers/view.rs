@@ -23,6 +23,9 @@ pub struct LockerView {
     pub last_opened_at: Option<String>,
     pub version: i64,
     pub wiring: Wiring,
+    /// The door sensor as last read (`open` or `closed`); null when the kiosk has no sensors or
+    /// the door was not read yet.
+    pub door: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -62,6 +65,7 @@ impl LockerView {
                 slave: row.slave,
                 channel: row.channel,
             },
+            door: None,
         }
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod card_flow;
+mod doors;
 mod invariants;
 mod master;
 mod process;
