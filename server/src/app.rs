@@ -5,6 +5,7 @@
 use crate::auth::{self, password};
 use crate::config::{BoardConfig, BusConfig, BusPort, Config, KioskConfig};
 use crate::events::EventHub;
+use crate::hardware::metered::{LATENCY_BUCKETS, MeteredBus};
 use crate::lockers::Lockers;
 use crate::store::{LockerWiring, Store, UserRow};
 use crate::time::now_ms;
@@ -14,7 +15,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use kioskhub_relay::sim::{SimHandle, SimOptions};
 use kioskhub_relay::{BoardSpec, RelayBus};
 use kioskhub_relay::{BusOptions, Endpoint, ModbusBus};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -138,15 +139,27 @@ fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new()
+            latency_buckets(PrometheusBuilder::new())
                 .install_recorder()
                 .unwrap_or_else(|_| {
                     // Another recorder is installed (several servers in one test process): keep a
                     // private one so /metrics still renders.
-                    PrometheusBuilder::new().build_recorder().handle()
+                    latency_buckets(PrometheusBuilder::new())
+                        .build_recorder()
+                        .handle()
                 })
         })
         .clone()
+}
+
+/// Relay latency is a histogram with buckets (other histograms render as summaries).
+fn latency_buckets(builder: PrometheusBuilder) -> PrometheusBuilder {
+    builder
+        .set_buckets_for_metric(
+            Matcher::Full("kioskhub_relay_latency_seconds".into()),
+            &LATENCY_BUCKETS,
+        )
+        .expect("the relay latency buckets are not empty")
 }
 
 /// Locker → (bus, slave, channel): boards in order, each filling its channels (spec §4.1).
@@ -234,9 +247,10 @@ fn build_relays(config: &Config, opts: StartOptions) -> anyhow::Result<BuiltRela
                     .with_context(|| format!("opening bus {:?}", bus.name))?
             }
         };
+        let metered = MeteredBus::new(Arc::new(driver.clone()));
         built
             .relays
-            .push((bus.clone(), Arc::new(driver.clone()) as Arc<dyn RelayBus>));
+            .push((bus.clone(), Arc::new(metered) as Arc<dyn RelayBus>));
         built.buses.push(driver);
     }
     Ok(built)

@@ -7,16 +7,22 @@
 //! [`crate::lockers::Lockers::scan`] — and never write a relay themselves.
 
 pub mod doors;
+pub mod metered;
+pub mod monitor;
 pub mod readers;
 
 use crate::app::AppState;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Starts the task of every configured reader and of every bus with door sensors; each stops
-/// when `stop` is cancelled.
+/// Starts the bus watch and the task of every configured reader and of every bus with door
+/// sensors; each stops when `stop` is cancelled.
 pub fn spawn(state: &AppState, stop: &CancellationToken) -> Vec<JoinHandle<()>> {
-    let mut tasks = Vec::new();
+    let mut tasks = vec![tokio::spawn(monitor::run_until_stopped(
+        state.clone(),
+        monitor::WATCH_EVERY,
+        stop.clone(),
+    ))];
     for poller in doors::DoorPoller::all(state) {
         tasks.push(tokio::spawn(doors::run_until_stopped(
             poller,

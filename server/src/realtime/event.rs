@@ -227,6 +227,16 @@ pub fn from_log(seq: i64, e: &NewEvent<'_>) -> Vec<Event> {
     {
         out.push(ev);
     }
+    if let Some(status) = match e.kind {
+        "bus_board_online" => Some("online"),
+        "bus_board_offline" => Some("offline"),
+        _ => None,
+    } && let (Some(bus), Some(slave)) = (e.data["bus"].as_str(), e.data["slave"].as_u64())
+        && let Ok(ev) =
+            Event::system_status("board", &format!("{bus}:{slave}"), status, e.data.clone())
+    {
+        out.push(ev);
+    }
     if e.kind == "ws_broadcast"
         && let Some(ns) = e.data["namespace"].as_str().and_then(Namespace::from_path)
     {
@@ -271,6 +281,26 @@ mod tests {
             "extra fields never override the validated ones"
         );
         assert_eq!(ev.rooms, ["kiosk:men", "locker:men:3"]);
+    }
+
+    #[test]
+    fn a_board_going_offline_becomes_a_system_status_for_its_room() {
+        let e = NewEvent {
+            ts: 1,
+            site: "main",
+            kind: "bus_board_offline",
+            kiosk_id: Some("men"),
+            locker: None,
+            actor: "system:relay",
+            data: json!({"bus": "rs485-men", "slave": 2, "online": false, "alert": true}),
+        };
+        let events = from_log(11, &e);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].kind, "system_status");
+        assert_eq!(events[0].rooms, ["board:rs485-men:2"]);
+        assert_eq!(events[0].data["component"], "board");
+        assert_eq!(events[0].data["status"], "offline");
+        assert_eq!(events[1].kind, "event_logged");
     }
 
     #[test]

@@ -12,5 +12,6 @@ mod process;
 mod readers;
 mod realtime;
 mod relay_cli;
+mod relay_health;
 mod staff;
 mod system;
