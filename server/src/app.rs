@@ -128,11 +128,15 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// Options that are not configuration: how the built-in simulator behaves.
+/// Options that are not configuration: how the built-in simulator behaves, and whether the
+/// relay buses are opened at all.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StartOptions {
     /// Time a simulated board takes to confirm a pulse.
     pub sim_delay: Duration,
+    /// Open no bus: for maintenance commands (`user`, `kiosk pair`) that run beside the serving
+    /// hub, which owns the ports (rule 10). Nothing can be pulsed through such a state.
+    pub without_buses: bool,
 }
 
 fn metrics_handle() -> PrometheusHandle {
@@ -212,6 +216,9 @@ fn build_relays(config: &Config, opts: StartOptions) -> anyhow::Result<BuiltRela
         buses: Vec::new(),
         sims: HashMap::new(),
     };
+    if opts.without_buses {
+        return Ok(built);
+    }
     for bus in &config.buses {
         let specs: Vec<BoardSpec> = config
             .boards

@@ -624,7 +624,10 @@ impl Checker<'_> {
         if !seen.insert(reader.path().to_owned()) {
             self.at(
                 &file.kind,
-                format!("{} is used by two readers", reader.path()),
+                format!(
+                    "{} is already used by a bus or another reader",
+                    reader.path()
+                ),
             );
         }
         Some(reader)
@@ -843,7 +846,14 @@ impl Config {
         let mut kiosks = Vec::new();
         let mut kiosk_ids = HashSet::new();
         let mut wired = HashSet::new();
-        let mut reader_paths = HashSet::new();
+        // A reader cannot share a port with a bus or another reader.
+        let mut reader_paths: HashSet<String> = buses
+            .iter()
+            .filter_map(|b: &BusConfig| match &b.port {
+                BusPort::Serial(path) => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
         for kiosk in &file.kiosk {
             let id = kiosk.id.get_ref();
             if id.is_empty()
@@ -1160,6 +1170,13 @@ mod tests {
                     device: "/dev/input/by-id/usb-rfid-event-kbd".into()
                 },
             ]
+        );
+        let shared = DEMO_CONFIG.replacen(r#"port = "sim""#, r#"port = "/dev/ttyUSB0""#, 1)
+            + "\n[[kiosk.reader]]\nkind = \"serial\"\nport = \"/dev/ttyUSB0\"\n";
+        let issues = parse(&shared).unwrap_err();
+        assert!(
+            issues[0].message.contains("already used by a bus"),
+            "{issues:?}"
         );
         let bad = format!(
             "{DEMO_CONFIG}\n[[kiosk.reader]]\nkind = \"serial\"\n\

@@ -285,7 +285,8 @@ async fn wait_for_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Open the installation a maintenance command names, without serving.
+/// Open the installation a maintenance command names, without serving and without opening its
+/// relay buses (a running hub owns them).
 async fn open_target(target: &Target) -> anyhow::Result<app::AppState> {
     let data = target
         .data
@@ -306,7 +307,11 @@ async fn open_target(target: &Target) -> anyhow::Result<app::AppState> {
     cfg.apply_env(|k| std::env::var(k).ok())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     cfg.resolve_data_dir()?;
-    app::start(cfg, StartOptions::default()).await
+    let opts = StartOptions {
+        without_buses: true,
+        ..StartOptions::default()
+    };
+    app::start(cfg, opts).await
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -143,9 +143,11 @@ impl TestApp {
         cfg.server.data_dir = db.path().to_path_buf();
         cfg.server.database_url = db.url.clone();
         cfg.resolve_data_dir().expect("data dir");
-        let state = app::start(cfg, StartOptions { sim_delay })
-            .await
-            .expect("server starts");
+        let opts = StartOptions {
+            sim_delay,
+            ..StartOptions::default()
+        };
+        let state = app::start(cfg, opts).await.expect("server starts");
         app::ensure_admin(&state.store, Some(ADMIN_PASSWORD.into()), true)
             .await
             .expect("admin");

@@ -1,7 +1,7 @@
 //! `kioskhub relay …` as a technician runs it: the real binary against `kioskhub relay sim`
 //! serving simulated boards on the other end of a socat pty pair, real Modbus RTU bytes between.
 
-use crate::helpers::{Socat, binary};
+use crate::helpers::{ADMIN_PASSWORD, Socat, binary};
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -419,4 +419,84 @@ fn a_line_without_boards_or_without_a_port_says_what_to_check() {
         "a slave outside 1–247 is a usage error: {}",
         usage.text()
     );
+}
+
+/// `kioskhub serve` as a process; killed (by its pid) on drop.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_serving_hub_keeps_its_port_and_maintenance_commands_still_run_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let socat = Socat::start(dir.path());
+    let config = dir.path().join("kioskhub.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[bus]]\nname = \"line\"\nport = \"{}\"\n[[board]]\nbus = \"line\"\nslave = 1\n\
+             kind = \"waveshare16\"\n[[kiosk]]\nid = \"men\"\nlockers = 16\n\
+             boards = [{{ bus = \"line\", slave = 1 }}]\n",
+            path(&socat.a)
+        ),
+    )
+    .unwrap();
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let _hub = Served(
+        Command::new(binary())
+            .args([
+                "serve",
+                "--config",
+                path(&config),
+                "--data",
+                path(dir.path()),
+            ])
+            .args(["--listen", &listen.to_string()])
+            .env("KIOSKHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the hub starts"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reqwest::get(format!("http://{listen}/health/ready"))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the hub never became ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let busy = relay(&["scan", "--port", path(&socat.a), "--range", "1-2"], "");
+    assert_eq!(busy.code, 1, "{}", busy.text());
+    assert!(
+        busy.stderr.contains("is already in use by pid"),
+        "{}",
+        busy.text()
+    );
+    assert!(busy.stderr.contains("(bus line)"), "{}", busy.text());
+    assert!(
+        busy.stderr
+            .contains("Next: stop the program that holds the port"),
+        "{}",
+        busy.text()
+    );
+
+    let pair = Command::new(binary())
+        .args(["kiosk", "pair", "men", "--config", path(&config), "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let said =
+        String::from_utf8_lossy(&pair.stdout).into_owned() + &String::from_utf8_lossy(&pair.stderr);
+    assert!(pair.status.success(), "{said}");
+    assert!(said.contains("Pairing code for kiosk men"), "{said}");
 }
