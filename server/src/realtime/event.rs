@@ -237,6 +237,18 @@ pub fn from_log(seq: i64, e: &NewEvent<'_>) -> Vec<Event> {
     {
         out.push(ev);
     }
+    if e.kind.starts_with("door_")
+        && let (Some(kiosk), Some(locker)) = (e.kiosk_id, e.locker)
+    {
+        let mut data = json!({"kiosk_id": kiosk, "locker": locker, "event": e.kind});
+        merge(&mut data, e.data.clone());
+        out.push(Event {
+            namespace: Namespace::Lockers,
+            kind: "door_changed",
+            rooms: vec![format!("kiosk:{kiosk}"), format!("locker:{kiosk}:{locker}")],
+            data,
+        });
+    }
     if e.kind == "ws_broadcast"
         && let Some(ns) = e.data["namespace"].as_str().and_then(Namespace::from_path)
     {
@@ -301,6 +313,24 @@ mod tests {
         assert_eq!(events[0].data["component"], "board");
         assert_eq!(events[0].data["status"], "offline");
         assert_eq!(events[1].kind, "event_logged");
+    }
+
+    #[test]
+    fn door_events_reach_the_lockers_namespace() {
+        let e = NewEvent {
+            ts: 1,
+            site: "main",
+            kind: "door_forced",
+            kiosk_id: Some("men"),
+            locker: Some(7),
+            actor: "system:doors",
+            data: json!({"alert": true}),
+        };
+        let events = from_log(3, &e);
+        assert_eq!(events[0].namespace, Namespace::Lockers);
+        assert_eq!(events[0].kind, "door_changed");
+        assert_eq!(events[0].data["event"], "door_forced");
+        assert_eq!(events[0].data["alert"], true);
     }
 
     #[test]
