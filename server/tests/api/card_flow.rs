@@ -3,7 +3,7 @@
 use crate::helpers::{CONFIG, TestApp};
 use kioskhub_relay::sim::SimFault;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 const CARD_A: &str = "04A1B2C3D4";
@@ -431,4 +431,52 @@ async fn start_up_and_restart_fire_no_relay_and_state_survives() {
     let kiosk = app.kiosk("men").await;
     let (_, decide) = kiosk.scan(CARD_A).await;
     assert_eq!(decide["action"], "decide");
+}
+
+/// Every fault a board can produce, end to end through the card flow: the assignment is rolled
+/// back (rule 2), the locker goes to `error` with an alert naming the failure, and once the fault
+/// clears and staff resolve the locker, the same flow succeeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_injected_relay_fault_rolls_back_alerts_and_recovers() {
+    let cases = [
+        (SimFault::Silent, "relay_timeout"),
+        (SimFault::BadCrc, "relay_crc"),
+        (SimFault::Exception(4), "relay_exception"),
+        (SimFault::WrongEcho, "relay_mismatch"),
+        // Slower than every attempt's timeout together (the board acts, but too late).
+        (SimFault::Slow(Duration::from_millis(1500)), "relay_timeout"),
+        (SimFault::AddressClash, "relay_crc"),
+    ];
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let kiosk = app.kiosk("men").await;
+    for (i, (fault, code)) in cases.into_iter().enumerate() {
+        let locker = i64::try_from(i).unwrap() + 1;
+        let card = format!("0FA{i:07}");
+        app.sim("bus-men").inject_fault(1, fault, None);
+        let (_, choose) = kiosk.scan(&card).await;
+        let (status, err) = kiosk.select(&choose["session"], locker).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{fault:?}: {err}");
+        assert_eq!(err["error"]["code"], "relay_failed");
+        let row = app.state.store.locker("men", locker).await.unwrap();
+        assert_eq!(row.state.as_str(), "error", "{fault:?}");
+        assert!(row.owner_key.is_none(), "{fault:?}: rolled back");
+        let alerts = app.events("men", locker, "locker_error").await;
+        assert_eq!(alerts.len(), 1, "{fault:?}");
+        assert_eq!(alerts[0]["data"]["error"], code, "{fault:?}");
+        assert_eq!(alerts[0]["data"]["alert"], true);
+        app.sim("bus-men").clear_fault(1);
+        let (status, _) = admin
+            .post(
+                &format!("/api/kiosks/men/lockers/{locker}/resolve"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{fault:?}");
+        // Let late replies drain and the duplicate-read window pass.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let (_, choose) = kiosk.scan(&card).await;
+        let (status, opened) = kiosk.select(&choose["session"], locker).await;
+        assert_eq!(status, StatusCode::OK, "{fault:?} cleared: {opened}");
+    }
 }
