@@ -4,12 +4,12 @@
 //!
 //! Run: `cargo bench -p kioskhub --bench card_cycle` (env `CYCLES_SECONDS`, `WORKERS`).
 
-use kioskhub::app::{self, StartOptions};
-use kioskhub::config::Config;
+mod support;
+
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tokio_util::sync::CancellationToken;
+use support::Running;
 
 const CONFIG: &str = r#"
 [lockers]
@@ -37,11 +37,8 @@ boards = [{ bus = "bus", slave = 1 }, { bus = "bus", slave = 2 }]
 "#;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx].as_secs_f64() * 1000.0
+    let ms: Vec<f64> = sorted.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    support::percentile(&ms, p)
 }
 
 async fn post(client: &Client, url: &str, token: &str, body: Value) -> Value {
@@ -56,58 +53,15 @@ async fn post(client: &Client, url: &str, token: &str, body: Value) -> Value {
     resp.json().await.expect("json")
 }
 
-async fn pair(client: &Client, base: &str, admin_csrf: &str) -> String {
-    let code: Value = client
-        .post(format!("{base}/api/kiosks/men/pairing"))
-        .header("x-csrf-token", admin_csrf)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let paired: Value = Client::new()
-        .post(format!("{base}/api/kiosk/pair"))
-        .json(&json!({"code": code["code"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    paired["token"].as_str().unwrap().to_owned()
-}
-
 async fn cycles(seconds: u64, workers: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = Config::parse(CONFIG, dir.path()).unwrap();
-    cfg.server.data_dir = dir.path().to_path_buf();
-    cfg.resolve_data_dir().unwrap();
-    let state = app::start(cfg, StartOptions::default()).await.unwrap();
-    app::ensure_admin(&state.store, Some("bench-admin-password".into()), true)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let stop = CancellationToken::new();
-    let server = tokio::spawn(app::serve(listener, state.clone(), stop.clone()));
-
-    let admin = Client::builder().cookie_store(true).build().unwrap();
-    let login: Value = admin
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"username": "admin", "password": "bench-admin-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let csrf = login["csrf_token"].as_str().unwrap().to_owned();
+    let running = Running::start(CONFIG).await;
+    let base = running.base.clone();
+    let (admin, csrf) = running.admin().await;
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for w in 0..workers {
-        let token = pair(&admin, &base, &csrf).await;
+        let token = running.pair(&admin, &csrf, "men").await;
         let base = base.clone();
         tasks.push(tokio::spawn(async move {
             let client = Client::new();
@@ -166,8 +120,7 @@ async fn cycles(seconds: u64, workers: usize) {
         percentile(&all, 0.99),
         percentile(&all, 1.0),
     );
-    stop.cancel();
-    let _ = server.await;
+    running.stop().await;
 }
 
 async fn cold_start(runs: usize) {

@@ -6,12 +6,12 @@
 //!
 //! Run: `cargo bench -p kioskhub --bench scan_pulse` (env `SCANS`, default 300).
 
-use kioskhub::app::{self, StartOptions};
-use kioskhub::config::Config;
+mod support;
+
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tokio_util::sync::CancellationToken;
+use support::Running;
 
 const CONFIG: &str = r#"
 [lockers]
@@ -35,53 +35,11 @@ lockers = 16
 boards = [{ bus = "rs485", slave = 1 }]
 "#;
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 async fn run(scans: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = Config::parse(CONFIG, dir.path()).unwrap();
-    cfg.server.data_dir = dir.path().to_path_buf();
-    cfg.resolve_data_dir().unwrap();
-    let state = app::start(cfg, StartOptions::default()).await.unwrap();
-    app::ensure_admin(&state.store, Some("bench-admin-password".into()), true)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let stop = CancellationToken::new();
-    let server = tokio::spawn(app::serve(listener, state.clone(), stop.clone()));
-    let admin = Client::builder().cookie_store(true).build().unwrap();
-    let login: Value = admin
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"username": "admin", "password": "bench-admin-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let csrf = login["csrf_token"].as_str().unwrap();
-    let code: Value = admin
-        .post(format!("{base}/api/kiosks/men/pairing"))
-        .header("x-csrf-token", csrf)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let paired: Value = Client::new()
-        .post(format!("{base}/api/kiosk/pair"))
-        .json(&json!({"code": code["code"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = paired["token"].as_str().unwrap().to_owned();
+    let running = Running::start(CONFIG).await;
+    let base = running.base.clone();
+    let (admin, csrf) = running.admin().await;
+    let token = running.pair(&admin, &csrf, "men").await;
     let http = Client::new();
     let post = |path: &str, body: Value| {
         http.post(format!("{base}{path}"))
@@ -124,12 +82,11 @@ async fn run(scans: usize) {
     lat.sort_by(f64::total_cmp);
     println!(
         "scan_pulse 9600 baud modelled, pty: {scans} scans; scan → confirmed pulse → response p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        pct(&lat, 0.5),
-        pct(&lat, 0.99),
-        pct(&lat, 1.0)
+        support::percentile(&lat, 0.5),
+        support::percentile(&lat, 0.99),
+        support::percentile(&lat, 1.0)
     );
-    stop.cancel();
-    let _ = server.await;
+    running.stop().await;
 }
 
 fn main() {
