@@ -73,6 +73,20 @@ async fn collect(ws: &mut Ws, kind: &str, count: usize) -> Vec<Value> {
     out
 }
 
+/// A socket of a fresh admin session on `path`, past its welcome message.
+async fn admin_socket(app: &TestApp, path: &str) -> (Ws, Value) {
+    let token = session_token(app).await;
+    let mut ws = connect(
+        app,
+        path,
+        Some(("cookie", format!("kioskhub_session={token}"))),
+    )
+    .await
+    .unwrap();
+    let welcome = next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    (ws, welcome)
+}
+
 fn status_of(err: WsError) -> u16 {
     match err {
         WsError::Http(resp) => resp.status().as_u16(),
@@ -357,15 +371,7 @@ async fn a_rolled_back_change_publishes_nothing_and_leaves_no_gap() {
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_changes_arrive_in_sequence_order() {
     let app = TestApp::spawn().await;
-    let token = session_token(&app).await;
-    let mut ws = connect(
-        &app,
-        "/ws/lockers",
-        Some(("cookie", format!("kioskhub_session={token}"))),
-    )
-    .await
-    .unwrap();
-    next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let (mut ws, _welcome) = admin_socket(&app, "/ws/lockers").await;
     let mut screens = Vec::new();
     for _ in 0..8 {
         screens.push(app.kiosk("men").await);
@@ -383,15 +389,7 @@ async fn concurrent_changes_arrive_in_sequence_order() {
 #[tokio::test(flavor = "multi_thread")]
 async fn status_counts_connections_and_an_admin_broadcast_reaches_the_room() {
     let app = TestApp::spawn().await;
-    let token = session_token(&app).await;
-    let mut ws = connect(
-        &app,
-        "/ws/lockers",
-        Some(("cookie", format!("kioskhub_session={token}"))),
-    )
-    .await
-    .unwrap();
-    next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let (mut ws, _welcome) = admin_socket(&app, "/ws/lockers").await;
     let admin = app.admin().await;
     let (_, status) = admin.get("/api/websocket/status").await;
     assert_eq!(status["namespaces"]["/ws/lockers"]["connections"], 1);
@@ -559,15 +557,7 @@ async fn a_client_that_never_answers_pings_is_closed() {
         "[server]\nws_ping_interval = \"200ms\"\nws_pong_timeout = \"600ms\"\n\n[site]",
     );
     let app = TestApp::spawn_with(&config, "").await;
-    let token = session_token(&app).await;
-    let mut ws = connect(
-        &app,
-        "/ws/lockers",
-        Some(("cookie", format!("kioskhub_session={token}"))),
-    )
-    .await
-    .unwrap();
-    next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let (mut ws, _welcome) = admin_socket(&app, "/ws/lockers").await;
     // Do not read for a while: tungstenite answers pings only while reading.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let mut closed = false;
@@ -579,13 +569,7 @@ async fn a_client_that_never_answers_pings_is_closed() {
     }
     assert!(closed, "the server closed the silent client");
     // A client that reads (and so answers pings) stays connected past the timeout.
-    let mut alive = connect(
-        &app,
-        "/ws/lockers",
-        Some(("cookie", format!("kioskhub_session={token}"))),
-    )
-    .await
-    .unwrap();
+    let (mut alive, _welcome) = admin_socket(&app, "/ws/lockers").await;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(1500);
     while tokio::time::Instant::now() < deadline {
         match tokio::time::timeout(Duration::from_millis(100), alive.next()).await {
