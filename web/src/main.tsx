@@ -3,7 +3,13 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { ApiClient } from './api/client';
 import { App } from './App';
+import { getLang } from './i18n';
 import './index.css';
+import { applyTheme } from './theme/theme';
+
+// Before the first paint, so a dark panel never flashes white.
+applyTheme();
+document.documentElement.lang = getLang();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -5,7 +5,7 @@ import { createContext, use, useCallback, useEffect, useMemo, useState, type Rea
 import { Navigate, useLocation } from 'react-router';
 import { useApi } from '../api/context';
 import type { LoginRequest, User } from '../api/types';
-import { t } from '../i18n';
+import { useI18n } from '../i18n';
 
 export type AuthState =
   | { status: 'loading' }
@@ -106,6 +106,7 @@ export function RequireAuth({ children }: { children: (user: User) => ReactNode 
 }
 
 export function Splash() {
+  const { t } = useI18n();
   return (
     <div role="status" className="grid min-h-dvh place-items-center text-slate-600 dark:text-slate-300">
       {t('app.loading')}

@@ -1,6 +1,6 @@
 import type { Kiosk, LockerCounts } from '../api/types';
 import { cn } from '../lib/cn';
-import { formatDateTime, t, type MessageKey } from '../i18n';
+import { formatDateTime, useI18n, type MessageKey } from '../i18n';
 import { Card } from './ui/card';
 
 /** Locker states in display order, each with its label and colour mark. */
@@ -15,6 +15,7 @@ const COUNTS: { state: keyof LockerCounts; label: MessageKey; mark: string }[] =
 ];
 
 export function KioskCard({ kiosk }: { kiosk: Kiosk }) {
+  const { t } = useI18n();
   const headingId = `kiosk-${kiosk.id}-name`;
   return (
     <Card data-testid={`kiosk-card-${kiosk.id}`} aria-labelledby={headingId} className="space-y-3">

@@ -1,6 +1,6 @@
 import { cn } from '../lib/cn';
 import type { ConnectionState } from '../realtime/client';
-import { t } from '../i18n';
+import { useI18n } from '../i18n';
 
 const DOT: Record<ConnectionState, string> = {
   open: 'bg-emerald-500',
@@ -11,6 +11,7 @@ const DOT: Record<ConnectionState, string> = {
 
 /** A small dot and word for the real-time connection: live, polling, connecting or offline. */
 export function LiveStatus({ state }: { state: ConnectionState }) {
+  const { t } = useI18n();
   const word = t(`live.${state}`);
   return (
     <span

@@ -6,13 +6,18 @@ import { redirectTarget, Splash, useAuth } from '../auth/auth';
 import { Button } from '../components/ui/button';
 import { Card } from '../components/ui/card';
 import { Input, Label } from '../components/ui/input';
-import { formatSeconds, t } from '../i18n';
+import { t, useI18n } from '../i18n';
 
 export function LoginPage() {
   const { state, signIn } = useAuth();
   const location = useLocation();
   if (state.status === 'signed_in') return <Navigate to={redirectTarget(location.state)} replace />;
   if (state.status === 'loading') return <Splash />;
+  return <LoginScreen onSubmit={signIn} />;
+}
+
+function LoginScreen({ onSubmit }: { onSubmit: (credentials: LoginRequest) => Promise<void> }) {
+  const { t } = useI18n();
   return (
     <main className="grid min-h-dvh place-items-center px-4 py-8">
       <div className="w-full max-w-sm">
@@ -20,7 +25,7 @@ export function LoginPage() {
         <Card className="p-6">
           <h1 className="text-xl font-semibold">{t('login.title')}</h1>
           <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">{t('login.subtitle')}</p>
-          <LoginForm onSubmit={signIn} />
+          <LoginForm onSubmit={onSubmit} />
         </Card>
       </div>
     </main>
@@ -50,6 +55,7 @@ function failureFrom(error: unknown, now: number): Failure {
 }
 
 export function LoginForm({ onSubmit }: { onSubmit: (credentials: LoginRequest) => Promise<void> }) {
+  const { t, seconds } = useI18n();
   const ids = useId();
   const errorId = `${ids}-error`;
   const [username, setUsername] = useState('');
@@ -82,7 +88,7 @@ export function LoginForm({ onSubmit }: { onSubmit: (credentials: LoginRequest) 
   else if (failure?.kind === 'message') message = failure.text;
   else if (failure?.kind === 'rate_limited') {
     if (failure.retryAt === null) message = t('login.error.rate_limited_soon');
-    else if (waiting) message = t('login.error.rate_limited', { wait: formatSeconds(waitSeconds) });
+    else if (waiting) message = t('login.error.rate_limited', { wait: seconds(waitSeconds) });
   }
   const invalid = failure?.kind === 'invalid_credentials';
 

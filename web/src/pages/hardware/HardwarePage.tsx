@@ -1,0 +1,7 @@
+import { PageHeader } from '../../components/layout/PageHeader';
+import { useI18n } from '../../i18n';
+
+export function HardwarePage() {
+  const { t } = useI18n();
+  return <PageHeader title={t('nav.hardware')} />;
+}

@@ -1,0 +1,4 @@
+/** The number of unresolved help requests next to "Help" in the navigation. */
+export function HelpNavBadge() {
+  return null;
+}
