@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // The Rust server (`kioskhub run` / `kioskhub demo`) listens here by default; the dev server
@@ -22,6 +23,14 @@ export default defineConfig({
     emptyOutDir: true,
     // The server embeds dist/ and sends a strict CSP: no inline scripts, so keep modules external.
     modulePreload: { polyfill: false },
+    // Two entries: the staff panel and the kiosk screen (`/kiosk`), which shares none of the
+    // panel's code and stays small for a Raspberry Pi.
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        kiosk: fileURLToPath(new URL('./kiosk.html', import.meta.url)),
+      },
+    },
   },
   test: {
     environment: 'jsdom',
