@@ -3,6 +3,7 @@ import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // The Rust server (`kioskhub run` / `kioskhub demo`) listens here by default; the dev server
 // forwards the API, auth and health paths to it so cookies stay same-origin.
@@ -10,7 +11,22 @@ const backend = process.env.KIOSKHUB_DEV_BACKEND ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   base: '/',
-  plugins: [react(), tailwindcss()],
+  plugins: [
+    react(),
+    tailwindcss(),
+    // The service worker (src/sw/sw.ts) gets the list of built files to precache; the manifests
+    // are static files in public/ linked from each page.
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src/sw',
+      filename: 'sw.ts',
+      injectRegister: false,
+      manifest: false,
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,svg,webmanifest}'],
+      },
+    }),
+  ],
   server: {
     proxy: {
       '/api': backend,

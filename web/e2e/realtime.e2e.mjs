@@ -24,6 +24,7 @@ import {
   stopServer,
   waitForHealth,
 } from './support.mjs';
+import { pairKiosk, staffSession, takeLocker as takeLockerAt } from './api.mjs';
 
 /** @type {import('./support.mjs').RunningServer | undefined} */
 let server;
@@ -46,54 +47,13 @@ function baseUrl() {
   return server.baseUrl;
 }
 
-/**
- * One JSON request; returns the status and the parsed body.
- * @param {string} method
- * @param {string} urlPath
- * @param {{ body?: unknown, cookie?: string, csrf?: string, bearer?: string }} [options]
- */
-async function call(method, urlPath, options = {}) {
-  /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json' };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  if (options.cookie) headers.Cookie = options.cookie;
-  if (options.csrf) headers['X-CSRF-Token'] = options.csrf;
-  if (options.bearer) headers.Authorization = `Bearer ${options.bearer}`;
-  const response = await fetch(baseUrl() + urlPath, {
-    method,
-    headers,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
-}
-
-/** An admin session of its own (not the browser's): the cookie and the CSRF token. */
-async function adminSession() {
-  const login = await call('POST', '/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
-  assert.equal(login.status, 200, `POST /auth/login: ${JSON.stringify(login.body)}`);
-  const cookie = login.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  return { cookie, csrf: /** @type {string} */ (login.body.csrf_token) };
-}
-
-/** @type {{ cookie: string, csrf: string } | undefined} */
-let admin;
 /** The paired men's kiosk's device token. */
 /** @type {string | undefined} */
 let kioskToken;
 
 /** Pairs the men's kiosk through the API, as an admin would. */
 async function pairMensKiosk() {
-  admin = await adminSession();
-  const pairing = await call('POST', '/api/kiosks/men/pairing', { cookie: admin.cookie, csrf: admin.csrf });
-  assert.equal(pairing.status, 201, `POST /api/kiosks/men/pairing: ${JSON.stringify(pairing.body)}`);
-  const paired = await call('POST', '/api/kiosk/pair', { body: { code: pairing.body.code } });
-  assert.equal(paired.status, 200, `POST /api/kiosk/pair: ${JSON.stringify(paired.body)}`);
-  assert.equal(paired.body.kiosk, 'men');
-  kioskToken = paired.body.token;
+  kioskToken = await pairKiosk(baseUrl(), await staffSession(baseUrl()), 'men');
 }
 
 /**
@@ -103,16 +63,7 @@ async function pairMensKiosk() {
  */
 async function takeLocker(card, locker) {
   assert.ok(kioskToken, 'the kiosk is paired');
-  const scan = await call('POST', '/api/kiosk/scan', { bearer: kioskToken, body: { card } });
-  assert.equal(scan.status, 200, `POST /api/kiosk/scan: ${JSON.stringify(scan.body)}`);
-  assert.equal(scan.body.action, 'choose', `a new card is offered lockers: ${JSON.stringify(scan.body)}`);
-  const select = await call('POST', '/api/kiosk/select', {
-    bearer: kioskToken,
-    body: { session: scan.body.session, locker },
-  });
-  assert.equal(select.status, 200, `POST /api/kiosk/select: ${JSON.stringify(select.body)}`);
-  assert.equal(select.body.locker?.number, locker);
-  assert.equal(select.body.locker?.state, 'owned');
+  await takeLockerAt(baseUrl(), kioskToken, card, locker);
 }
 
 /**

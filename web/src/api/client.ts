@@ -6,6 +6,8 @@
 // envelope `{"error":{"code","message","field"}}` into one `ApiError` type.
 // It does not know about React; `src/auth/` and the pages use it through `useApi()`.
 
+import { t } from '../i18n';
+import { Connectivity, OFFLINE_HEADER } from './connectivity';
 import type { ErrorEnvelope, Kiosk, KioskList, LoginRequest, Session } from './types';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -60,9 +62,13 @@ export class ApiClient {
   readonly #fetch: FetchLike;
   #csrfToken: string | null = null;
 
+  /** Whether the server answers; the panel is read-only while it does not. */
+  readonly connectivity: Connectivity;
+
   constructor(options: ApiClientOptions = {}) {
     this.#baseUrl = options.baseUrl ?? '';
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.connectivity = new Connectivity(this.#baseUrl + '/health', this.#fetch);
   }
 
   /** The prefix of every path; empty for the same origin. */
@@ -111,6 +117,13 @@ export class ApiClient {
    * The body type is the caller's promise about the server contract; it is not checked here.
    */
   async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    if (!SAFE_METHODS.has(method) && !this.connectivity.get().online && !path.startsWith('/auth/')) {
+      throw new ApiError({
+        status: 0,
+        code: 'offline',
+        message: t('offline.read_only_error'),
+      });
+    }
     const headers = new Headers({ Accept: 'application/json' });
     if (body !== undefined) headers.set('Content-Type', 'application/json');
     if (!SAFE_METHODS.has(method) && this.#csrfToken !== null) {
@@ -126,6 +139,7 @@ export class ApiClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (cause) {
+      this.connectivity.offline();
       throw new ApiError({
         status: 0,
         code: 'network_error',
@@ -133,6 +147,12 @@ export class ApiClient {
       });
     }
 
+    if (response.headers.has(OFFLINE_HEADER)) {
+      const fetched = Date.parse(response.headers.get('Date') ?? '');
+      this.connectivity.offline(Number.isNaN(fetched) ? undefined : fetched);
+    } else {
+      this.connectivity.online();
+    }
     if (!response.ok) throw await errorFromResponse(response);
     if (response.status === 204) return undefined as T;
     return (await readJson(response)) as T;

@@ -6,6 +6,7 @@ import { Navigate, useLocation } from 'react-router';
 import { useApi } from '../api/context';
 import type { LoginRequest, User } from '../api/types';
 import { useI18n } from '../i18n';
+import { clearApiCache } from '../lib/serviceWorker';
 
 export type AuthState =
   | { status: 'loading' }
@@ -59,6 +60,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     } catch {
       // The session may already be gone (expired, revoked); the user is signed out either way.
     } finally {
+      clearApiCache();
       setState({ status: 'signed_out' });
     }
   }, [api]);

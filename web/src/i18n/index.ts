@@ -46,7 +46,8 @@ function storedLang(): Lang | undefined {
 function initialLang(): Lang {
   const stored = storedLang();
   if (stored) return stored;
-  const browser = navigator.language.toLowerCase();
+  // Node (unit tests, server-side tools) has no navigator.
+  const browser = typeof navigator === 'undefined' ? 'en' : navigator.language.toLowerCase();
   return browser.startsWith('tr') ? 'tr' : 'en';
 }
 

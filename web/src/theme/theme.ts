@@ -24,7 +24,7 @@ function readStored(): Theme {
 
 /** The system's dark-mode query, where the platform has one (test DOMs may not). */
 function darkQuery(): MediaQueryList | undefined {
-  return 'matchMedia' in window ? window.matchMedia(DARK_QUERY) : undefined;
+  return typeof window.matchMedia === 'function' ? window.matchMedia(DARK_QUERY) : undefined;
 }
 
 function systemPrefersDark(): boolean {

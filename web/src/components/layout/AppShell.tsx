@@ -25,6 +25,7 @@ import { HelpNavBadge } from '../../pages/help/HelpNavBadge';
 import { useRealtime } from '../../realtime/useRealtime';
 import { THEMES, useTheme, type Theme } from '../../theme/theme';
 import { LiveStatus } from '../LiveStatus';
+import { OfflineBanner } from './OfflineBanner';
 import { Button } from '../ui/button';
 import { Select } from '../ui/select';
 import { Toaster } from '../ui/toaster';
@@ -133,6 +134,7 @@ export function AppShell({ user }: { user: User }) {
             ))}
           </ul>
         </nav>
+        <OfflineBanner />
       </header>
       <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none">
         <Outlet />
