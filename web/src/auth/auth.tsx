@@ -66,6 +66,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [api]);
 
   const expire = useCallback(() => {
+    clearApiCache();
     setState({ status: 'signed_out' });
   }, []);
 

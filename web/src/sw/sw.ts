@@ -12,7 +12,7 @@ declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: (string | { url: string; revision: string | null })[];
 };
 
-/** The cache holding the last answer of each API read; emptied at sign-out. */
+/** The cache holding the last answer of each API read; emptied when the session ends. */
 export const API_CACHE = 'kioskhub-api';
 
 precacheAndRoute(self.__WB_MANIFEST);
@@ -37,7 +37,8 @@ registerRoute(
   ({ url, request }) =>
     request.method === 'GET' &&
     url.origin === self.location.origin &&
-    url.pathname.startsWith('/api/') &&
+    // The signed-in user too, so a reload while offline still knows who is signed in.
+    (url.pathname.startsWith('/api/') || url.pathname === '/auth/me') &&
     // Exports and photos are large and fetched on demand; the API docs are not app data.
     !url.pathname.endsWith('.csv') &&
     !url.pathname.endsWith('/photo') &&
