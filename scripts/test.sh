@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Every test of Kioskhub: web typecheck, lint, unit tests and build; rustfmt; clippy; the Rust
-# tests on SQLite and again on PostgreSQL; the end-to-end test in Debian's Chromium.
+# tests on SQLite and again on PostgreSQL; the end-to-end tests in Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "web: install, typecheck, lint, unit tests, build"
-(cd web && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test && npm run build)
+step "web: install, typecheck, lint, unit tests, build, size budgets"
+(cd web && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test && npm run build && node scripts/budgets.mjs)
 
 step "tools: socat (pseudo-terminal pairs for the relay tests)"
 if ! command -v socat >/dev/null 2>&1; then
