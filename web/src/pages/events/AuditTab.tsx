@@ -1,0 +1,184 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useId, useMemo, useState } from 'react';
+import { useApi } from '../../api/context';
+import {
+  auditMatches,
+  auditTime,
+  EMPTY_AUDIT_FILTERS,
+  listAudit,
+  type AuditFilters,
+} from '../../api/events';
+import { Badge } from '../../components/ui/badge';
+import { Input, Label } from '../../components/ui/input';
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from '../../components/ui/table';
+import { formatDateTime, useI18n } from '../../i18n';
+import { csvFilename, downloadCsv, toCsv } from './csv';
+import { ExportButton, LogFooter, LogState } from './LogParts';
+import { useDebouncedValue } from './useDebouncedValue';
+
+/** The audit trail: the server filters by action; user and dates narrow the loaded entries. */
+export function AuditTab() {
+  const api = useApi();
+  const { t } = useI18n();
+  const id = useId();
+  const [draft, setDraft] = useState<AuditFilters>(EMPTY_AUDIT_FILTERS);
+  const filters = useDebouncedValue(draft, 300);
+  const action = filters.action.trim();
+
+  const query = useInfiniteQuery({
+    queryKey: ['events', 'audit', action],
+    queryFn: ({ pageParam }) => listAudit(api, { ...EMPTY_AUDIT_FILTERS, action }, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+  const rows = useMemo(
+    () => (query.data?.pages.flatMap((p) => p.items) ?? []).filter((e) => auditMatches(e, filters)),
+    [query.data, filters],
+  );
+  const actions = useMemo(() => [...new Set(rows.map((r) => r.action))].sort(), [rows]);
+
+  const set = <K extends keyof AuditFilters>(key: K, value: AuditFilters[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+  };
+  const exportRows = () => {
+    const header = ['id', 'time', 'user', 'action', 'target', 'outcome', 'ip', 'user_agent', 'detail'];
+    const body = rows.map((r) => [
+      r.id,
+      auditTime(r),
+      r.username,
+      r.action,
+      r.target,
+      r.outcome,
+      r.ip,
+      r.user_agent,
+      r.detail,
+    ]);
+    downloadCsv(csvFilename('audit'), toCsv(header, body));
+  };
+
+  return (
+    <section aria-label={t('events.tab.audit')} className="space-y-4">
+      <form
+        role="search"
+        aria-label={t('events.audit_filters')}
+        className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+        }}
+      >
+        <div>
+          <Label htmlFor={`${id}-action`}>{t('events.field.action')}</Label>
+          <Input
+            id={`${id}-action`}
+            list={`${id}-actions`}
+            value={draft.action}
+            placeholder={t('events.action_placeholder')}
+            onChange={(e) => {
+              set('action', e.target.value);
+            }}
+          />
+          <datalist id={`${id}-actions`}>
+            {actions.map((a) => (
+              <option key={a} value={a} />
+            ))}
+          </datalist>
+        </div>
+        <div>
+          <Label htmlFor={`${id}-user`}>{t('events.field.user')}</Label>
+          <Input
+            id={`${id}-user`}
+            value={draft.user}
+            onChange={(e) => {
+              set('user', e.target.value);
+            }}
+          />
+        </div>
+        <div>
+          <Label htmlFor={`${id}-from`}>{t('events.filter.from')}</Label>
+          <Input
+            id={`${id}-from`}
+            type="date"
+            value={draft.from}
+            onChange={(e) => {
+              set('from', e.target.value);
+            }}
+          />
+        </div>
+        <div>
+          <Label htmlFor={`${id}-to`}>{t('events.filter.to')}</Label>
+          <Input
+            id={`${id}-to`}
+            type="date"
+            value={draft.to}
+            onChange={(e) => {
+              set('to', e.target.value);
+            }}
+          />
+        </div>
+      </form>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-sm text-slate-700 dark:text-slate-300">{t('events.audit_filter_note')}</p>
+        <ExportButton disabled={rows.length === 0} onClick={exportRows} />
+      </div>
+      <LogState pending={query.isPending} error={query.error} onRetry={() => void query.refetch()}>
+        {rows.length === 0 ? (
+          <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-600">
+            {t('events.audit_empty')}
+          </p>
+        ) : (
+          <Table data-testid="audit-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead scope="col">{t('events.field.time')}</TableHead>
+                <TableHead scope="col">{t('events.field.user')}</TableHead>
+                <TableHead scope="col">{t('events.field.action')}</TableHead>
+                <TableHead scope="col" className="hidden sm:table-cell">
+                  {t('events.field.target')}
+                </TableHead>
+                <TableHead scope="col">{t('events.field.outcome')}</TableHead>
+                <TableHead scope="col" className="hidden md:table-cell">
+                  {t('events.field.ip')}
+                </TableHead>
+                <TableHead scope="col" className="hidden lg:table-cell">
+                  {t('events.field.detail')}
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map((row) => (
+                <TableRow key={row.id} data-testid="audit-row" data-action={row.action}>
+                  <TableCell className="whitespace-nowrap">{formatDateTime(auditTime(row))}</TableCell>
+                  <TableCell>{row.username ?? '—'}</TableCell>
+                  <TableCell className="font-mono text-xs">{row.action}</TableCell>
+                  <TableCell className="hidden sm:table-cell">{row.target ?? '—'}</TableCell>
+                  <TableCell>
+                    <Badge tone={row.outcome === 'succeeded' ? 'success' : row.outcome === 'denied' || row.outcome === 'failed' ? 'danger' : 'neutral'}>
+                      {row.outcome}
+                    </Badge>
+                  </TableCell>
+                  <TableCell className="hidden md:table-cell">{row.ip ?? '—'}</TableCell>
+                  <TableCell className="hidden max-w-xs truncate lg:table-cell" title={row.detail ?? undefined}>
+                    {row.detail ?? ''}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+        <LogFooter
+          count={rows.length}
+          hasMore={query.hasNextPage}
+          loadingMore={query.isFetchingNextPage}
+          onMore={() => void query.fetchNextPage()}
+        />
+      </LogState>
+    </section>
+  );
+}
