@@ -21,9 +21,9 @@ export function KioskCard({ kiosk }: { kiosk: Kiosk }) {
     <Card data-testid={`kiosk-card-${kiosk.id}`} aria-labelledby={headingId} className="space-y-3">
       <header className="flex items-start justify-between gap-3">
         <div>
-          <h2 id={headingId} className="font-semibold">
+          <h3 id={headingId} className="font-semibold">
             {kiosk.name}
-          </h2>
+          </h3>
           <p className="text-xs text-slate-600 dark:text-slate-400">
             {kiosk.last_heartbeat
               ? t('kiosk.last_heartbeat', { time: formatDateTime(kiosk.last_heartbeat) })

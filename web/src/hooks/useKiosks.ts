@@ -1,77 +1,43 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, isApiError } from '../api/client';
+import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
+import { useCallback } from 'react';
 import { useApi } from '../api/context';
-import type { Kiosk } from '../api/types';
-import { useAuth } from '../auth/auth';
+import { listKiosks, type KioskItem } from '../api/kiosks';
+import { useRealtime } from '../realtime/useRealtime';
+import { useDebouncedCallback } from './useDebouncedCallback';
 
-export type KiosksState =
-  | { status: 'loading' }
-  | { status: 'ready'; kiosks: Kiosk[] }
-  | { status: 'error'; error: ApiError };
+export const KIOSKS_KEY = ['kiosks'] as const;
 
-function asApiError(error: unknown): ApiError {
-  return isApiError(error)
-    ? error
-    : new ApiError({ status: 0, code: 'unexpected_response', message: String(error) });
+/** Locker changes arriving within this window cause one refetch of the counts. */
+const REFRESH_DEBOUNCE_MS = 150;
+
+/**
+ * `GET /api/kiosks` (counts by state, heartbeat, telemetry) through the query cache.
+ * `refetchInterval` keeps the online/offline mark and the heartbeat time current.
+ */
+export function useKiosks(options: { refetchInterval?: number } = {}): UseQueryResult<KioskItem[]> {
+  const api = useApi();
+  return useQuery({
+    queryKey: KIOSKS_KEY,
+    queryFn: () => listKiosks(api),
+    refetchInterval: options.refetchInterval ?? 30_000,
+  });
 }
 
 /**
- * Loads `GET /api/kiosks`. `reload` starts over (showing the loading state); `refresh` fetches
- * again in the background and keeps showing the current list meanwhile — the real-time stream
- * calls it when lockers change. Only the newest request's answer is used.
- * A 401 means the session ended, so the user is sent back to the login page.
+ * Keeps the kiosk counts live: a stored locker change (not the transient `opening`) refetches
+ * them once per burst, and a resync refetches them at once.
  */
-export function useKiosks(): { state: KiosksState; reload: () => void; refresh: () => void } {
-  const api = useApi();
-  const { expire } = useAuth();
-  const [attempt, setAttempt] = useState(0);
-  const [state, setState] = useState<KiosksState>({ status: 'loading' });
-  const generation = useRef(0);
-
-  useEffect(() => {
-    const id = ++generation.current;
-    api.listKiosks().then(
-      (kiosks) => {
-        if (generation.current === id) setState({ status: 'ready', kiosks });
-      },
-      (error: unknown) => {
-        if (generation.current !== id) return;
-        if (isApiError(error) && error.status === 401) {
-          expire();
-          return;
-        }
-        setState({ status: 'error', error: asApiError(error) });
-      },
-    );
-    return () => {
-      generation.current += 1;
-    };
-  }, [api, expire, attempt]);
-
-  const reload = useCallback(() => {
-    setState({ status: 'loading' });
-    setAttempt((n) => n + 1);
-  }, []);
-
+export function useLiveKioskCounts(): void {
+  const queryClient = useQueryClient();
   const refresh = useCallback(() => {
-    const id = ++generation.current;
-    api.listKiosks().then(
-      (kiosks) => {
-        if (generation.current === id) setState({ status: 'ready', kiosks });
-      },
-      (error: unknown) => {
-        if (generation.current !== id) return;
-        if (isApiError(error) && error.status === 401) {
-          expire();
-          return;
-        }
-        // Keep showing the list we have; only a page with nothing yet shows the error.
-        setState((current) =>
-          current.status === 'ready' ? current : { status: 'error', error: asApiError(error) },
-        );
-      },
-    );
-  }, [api, expire]);
-
-  return { state, reload, refresh };
+    void queryClient.invalidateQueries({ queryKey: KIOSKS_KEY });
+  }, [queryClient]);
+  const refreshSoon = useDebouncedCallback(refresh, REFRESH_DEBOUNCE_MS);
+  useRealtime('lockers', {
+    type: 'locker_state_changed',
+    onEvent: (event) => {
+      if (event.data.transient !== true) refreshSoon();
+    },
+    onResync: refresh,
+  });
 }
