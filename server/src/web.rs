@@ -1,5 +1,7 @@
-//! The embedded web app: files from `web/dist` built into the binary, with the SPA fallback
-//! (any other path gets `index.html`). Unknown `/api` and `/auth` paths get a JSON 404 instead.
+//! The embedded web app: files from `web/dist` built into the binary, with the SPA fallback:
+//! client paths under `/kiosk` get the kiosk screen (`kiosk.html`), any other path the staff
+//! panel (`index.html`). Unknown `/api` and `/auth` paths get a JSON 404 instead. Routes the
+//! router matches first, such as the pairing link `/kiosk/pair`, never reach this fallback.
 
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -14,7 +16,17 @@ const NOT_BUILT: &str = "<!doctype html><title>Kioskhub</title><h1>Kioskhub</h1>
     <p>The web app was not built into this binary. Run <code>npm ci &amp;&amp; npm run build</code> \
     in <code>web/</code>, then rebuild. The API is at <a href=\"/api/docs\">/api/docs</a>.</p>";
 
-/// Serve an asset, or `index.html` for client-side routes.
+/// The HTML document that answers a client-side route: the kiosk screen (its own entry, which
+/// loads none of the panel's code) for `/kiosk` and below, the panel for everything else.
+pub fn shell_for(path: &str) -> &'static str {
+    if path == "/kiosk" || path.starts_with("/kiosk/") {
+        "kiosk.html"
+    } else {
+        "index.html"
+    }
+}
+
+/// Serve an asset, or the app shell (`index.html` or `kiosk.html`) for client-side routes.
 pub async fn serve_asset(uri: Uri) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") || path == "/auth" || path.starts_with("/auth/")
@@ -51,15 +63,37 @@ pub async fn serve_asset(uri: Uri) -> Response {
     {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
-    match Assets::get("index.html") {
-        Some(index) => (
+    match Assets::get(shell_for(path)) {
+        Some(shell) => (
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
             )],
-            index.data,
+            shell.data,
         )
             .into_response(),
         None => Html(NOT_BUILT).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_for;
+
+    #[test]
+    fn kiosk_paths_get_the_kiosk_screen_and_everything_else_the_panel() {
+        for path in ["/kiosk", "/kiosk/", "/kiosk/help", "/kiosk/men/choose"] {
+            assert_eq!(shell_for(path), "kiosk.html", "{path}");
+        }
+        for path in [
+            "/",
+            "/login",
+            "/kiosks",
+            "/kiosks/men",
+            "/kioskx",
+            "/panel/kiosk",
+        ] {
+            assert_eq!(shell_for(path), "index.html", "{path}");
+        }
     }
 }

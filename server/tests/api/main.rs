@@ -15,3 +15,4 @@ mod relay_cli;
 mod relay_health;
 mod staff;
 mod system;
+mod web;
