@@ -95,7 +95,11 @@ function useIdentity() {
   return { identity, reload: load, unpair };
 }
 
-function useHeartbeat(enabled: boolean, onUnpaired: () => void) {
+/**
+ * `POST /api/kiosk/heartbeat` every `next_in` seconds, or every few seconds while the hub does
+ * not answer (it also tells when the connection is back). Starts again when `online` flips.
+ */
+function useHeartbeat(enabled: boolean, online: boolean, onUnpaired: () => void) {
   const onUnpairedRef = useRef(onUnpaired);
   useEffect(() => {
     onUnpairedRef.current = onUnpaired;
@@ -122,7 +126,7 @@ function useHeartbeat(enabled: boolean, onUnpaired: () => void) {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [enabled]);
+  }, [enabled, online]);
 }
 
 /** Sends queued help requests when the hub answers again, and every few seconds meanwhile. */
@@ -151,7 +155,7 @@ export function KioskApp({ helpQueue }: { helpQueue: HelpQueue }) {
   const [pairing, setPairing] = useState<{ busy: boolean; error?: string }>({ busy: false });
   const [lastLocker, setLastLocker] = useState<number | undefined>();
 
-  useHeartbeat(paired, unpair);
+  useHeartbeat(paired, online, unpair);
   useHelpQueueFlush(helpQueue, online, pending);
 
   const kioskName = paired ? identity.kiosk.name : '';

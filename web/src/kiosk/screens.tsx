@@ -39,9 +39,9 @@ export function IdleScreen({
 }) {
   const { t } = useI18n();
   return (
-    <Screen testId="kiosk-idle" title={t('idle.scan')}>
+    <Screen testId="kiosk-idle" title={t('idle.scan')} hero>
       <div className="flex flex-1 flex-col items-center justify-center gap-6 py-6 text-center">
-        <CardIcon className="size-40 text-accent" />
+        <CardIcon className="size-36 text-accent" />
         <p className="text-3xl font-semibold text-muted">{busy ? t('idle.reading') : t('idle.hint')}</p>
         {notice && <Notice text={t(notice)} />}
       </div>
@@ -93,7 +93,7 @@ export function IdleScreen({
         >
           {t('settings.contrast')}
         </Button>
-        <Button tone="plain" onClick={onStaff} data-testid="kiosk-staff" className="text-lg text-muted">
+        <Button tone="plain" onClick={onStaff} data-testid="kiosk-staff" className="text-lg">
           <StaffIcon className="size-6" />
           {t('idle.staff')}
         </Button>
@@ -187,14 +187,13 @@ export function DecideScreen({
 }) {
   const { t } = useI18n();
   return (
-    <Screen testId="kiosk-decide" title={t('decide.title', { number: locker.number })} nav={{ onBack, onCancel }}>
-      <div className="mt-2 flex flex-wrap items-center justify-between gap-4">
-        <p className="text-2xl text-muted">{t('decide.question')}</p>
+    <Screen testId="kiosk-decide" title={t('decide.question')} nav={{ onBack, onCancel }}>
+      <div className="mt-2 flex justify-end">
         <p className="rounded-full border-2 border-line px-5 py-2 text-2xl font-bold tabular-nums" role="timer">
           <Countdown deadline={deadline} onExpire={onExpire} render={(s) => t('common.seconds_left', { seconds: s })} />
         </p>
       </div>
-      <LockerBadge number={locker.number} name={locker.name} />
+      <LockerBadge number={locker.number} name={locker.name} caption={t('decide.title')} />
       <div className="grid gap-4 md:grid-cols-2">
         {openOnlyAllowed ? (
           <Button

@@ -8,12 +8,13 @@ import { useCountdown } from './useCountdown';
 
 export type Tone = 'primary' | 'secondary' | 'ok' | 'bad' | 'plain';
 
+/** Base and tone classes live in kiosk.css (components layer), so `className` overrides them. */
 const TONES: Record<Tone, string> = {
-  primary: 'bg-accent text-on-accent border-accent',
-  secondary: 'bg-card text-ink border-line',
-  ok: 'bg-ok text-on-ok border-ok',
-  bad: 'bg-bad text-on-bad border-bad',
-  plain: 'bg-transparent text-ink border-transparent',
+  primary: 'k-btn-primary',
+  secondary: 'k-btn-secondary',
+  ok: 'k-btn-ok',
+  bad: 'k-btn-bad',
+  plain: 'k-btn-plain',
 };
 
 export function Button({
@@ -25,7 +26,7 @@ export function Button({
   return (
     <button
       type={type}
-      className={`inline-flex min-h-[60px] min-w-[60px] items-center justify-center gap-3 rounded-2xl border-2 px-6 py-3 text-xl font-semibold transition-[background-color,opacity,transform] duration-150 active:scale-[0.98] disabled:opacity-60 ${TONES[tone]} ${className}`}
+      className={`k-btn ${TONES[tone]} ${className}`}
       {...props}
     />
   );
@@ -54,12 +55,15 @@ export function Screen({
   title,
   children,
   nav,
+  hero = false,
   className = '',
 }: {
   testId: string;
   title: string;
   children?: ReactNode;
   nav?: { onBack: () => void; onCancel: () => void } | undefined;
+  /** A large centred heading, for the start screen. */
+  hero?: boolean;
   className?: string;
 }) {
   const { lang } = useI18n();
@@ -69,7 +73,10 @@ export function Screen({
       aria-labelledby={`${testId}-title`}
       className={`screen-enter flex min-h-full flex-col ${className}`}
     >
-      <h1 id={`${testId}-title`} className="text-3xl font-bold tracking-wide">
+      <h1
+        id={`${testId}-title`}
+        className={hero ? 'mt-6 text-center text-6xl font-black tracking-wide' : 'text-3xl font-bold tracking-wide'}
+      >
         {upper(title, lang)}
       </h1>
       <div className="flex flex-1 flex-col">{children}</div>
@@ -93,10 +100,21 @@ export function Countdown({
 }
 
 /** The locker number, large, with its display name when it has one. */
-export function LockerBadge({ number, name }: { number: number; name?: string | null | undefined }) {
+export function LockerBadge({
+  number,
+  name,
+  caption,
+}: {
+  number: number;
+  name?: string | null | undefined;
+  caption?: string;
+}) {
   return (
-    <div className="my-6 flex flex-col items-center" data-testid="locker-number">
-      <span className="text-[7rem] leading-none font-black tabular-nums">{number}</span>
+    <div className="my-6 flex flex-col items-center">
+      {caption && <span className="mb-2 text-2xl font-semibold text-muted">{caption}</span>}
+      <span className="text-[7rem] leading-none font-black tabular-nums" data-testid="locker-number">
+        {number}
+      </span>
       {name ? <span className="mt-2 text-2xl font-semibold">{name}</span> : null}
     </div>
   );
