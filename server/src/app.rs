@@ -100,6 +100,7 @@ pub struct AppInner {
     pub config: Config,
     pub store: Store,
     pub lockers: Lockers,
+    pub help: crate::help::Help,
     pub events: EventHub,
     pub hub: crate::realtime::Hub,
     /// Every configured bus with its driver, in configuration order.
@@ -297,6 +298,12 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         secret.into_bytes(),
         events.clone(),
     );
+    let help = crate::help::Help::new(
+        store.clone(),
+        &config.site.id,
+        events.clone(),
+        &config.server.data_dir,
+    );
     let limits = Limits::new(config.server.pairing_per_minute);
     let readers = crate::hardware::readers::ReaderBoard::new(&config);
     let hub = crate::realtime::Hub::start(store.clone(), &events, CancellationToken::new()).await?;
@@ -309,6 +316,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         config,
         store,
         lockers,
+        help,
         events,
         hub,
         relays,

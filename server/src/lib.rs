@@ -14,6 +14,8 @@ pub mod demo;
 pub mod events;
 /// Card readers, door sensors and the watch over the relay buses.
 pub mod hardware;
+/// Help requests raised at kiosks or by the card flow, worked on by staff.
+pub mod help;
 /// The HTTP API.
 pub mod http;
 /// Background housekeeping.

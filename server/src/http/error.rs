@@ -1,6 +1,7 @@
 //! One error type for every handler: the status and the `{"error": {code, message, field}}`
 //! body of spec §14. Internal causes are logged once and never sent to clients.
 
+use crate::help::{HelpError, PhotoError};
 use crate::lockers::LockerError;
 use crate::store::StoreError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -180,6 +181,51 @@ impl From<LockerError> for ApiError {
             _ => {}
         }
         api
+    }
+}
+
+impl From<HelpError> for ApiError {
+    fn from(err: HelpError) -> Self {
+        use HelpError::*;
+        let message = err.to_string();
+        let (status, code, field) = match err {
+            NotFound(_) => (StatusCode::NOT_FOUND, "help_not_found", None),
+            NoPhoto(_) => (StatusCode::NOT_FOUND, "no_photo", None),
+            UnknownLocker(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "locker_not_found",
+                Some("locker"),
+            ),
+            Resolved(_) => (StatusCode::CONFLICT, "help_resolved", None),
+            NotResolved(_) => (StatusCode::CONFLICT, "help_not_resolved", None),
+            InvalidAssignee(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_assignee",
+                Some("user_id"),
+            ),
+            DuplicateAutomatic => (StatusCode::CONFLICT, "help_duplicate", None),
+            Conflict => (StatusCode::CONFLICT, "conflict", None),
+            Invalid { field, code, .. } => (StatusCode::BAD_REQUEST, code, Some(field)),
+            InvalidQuery { field, .. } => (StatusCode::BAD_REQUEST, "invalid_query", Some(field)),
+            Photo(PhotoError::TooLarge) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "photo_too_large",
+                Some("photo"),
+            ),
+            Photo(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "photo_type",
+                Some("photo"),
+            ),
+            PhotoStorage(e) => return ApiError::internal(format!("help photo storage: {e}")),
+            Export(e) => return ApiError::internal(format!("help export: {e}")),
+            Store(e) => return e.into(),
+        };
+        let api = ApiError::new(status, code, message);
+        match field {
+            Some(f) => api.with_field(f),
+            None => api,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod help;
 pub mod kiosk;
 pub mod kiosks;
 pub mod lockers;
@@ -13,6 +14,7 @@ pub mod system;
 use crate::app::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -74,6 +76,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/kiosks/{kiosk}/bulk-open", post(lockers::bulk_open))
         .route("/api/kiosks/{kiosk}/end-of-day", post(lockers::end_of_day))
         .route("/api/commands/{id}", get(lockers::get_command))
+        .route(
+            "/api/help",
+            get(help::list_help)
+                .post(help::create_help.layer(DefaultBodyLimit::max(help::HELP_BODY))),
+        )
+        .route("/api/help/summary", get(help::help_summary))
+        .route("/api/help/export.csv", get(help::export_help))
+        .route("/api/help/{id}", get(help::get_help))
+        .route("/api/help/{id}/photo", get(help::help_photo))
+        .route("/api/help/{id}/assign", post(help::assign_help))
+        .route("/api/help/{id}/resolve", post(help::resolve_help))
+        .route("/api/help/{id}/reopen", post(help::reopen_help))
         .route("/api/events", get(system::list_events))
         .route("/api/audit", get(system::list_audit))
         .route("/api/hardware", get(system::hardware))

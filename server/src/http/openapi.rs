@@ -1,11 +1,12 @@
 //! The OpenAPI 3.1 document at `/api/openapi.json` and Swagger UI at `/api/docs`, both served
 //! from the binary. Paths come from one table so the document lists every route.
 
-use super::{auth, kiosk, kiosks, lockers, system};
+use super::{auth, help, kiosk, kiosks, lockers, system};
 use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -208,6 +209,87 @@ const ROUTES: &[Route] = &[
         Staff("lockers:view"),
         None,
         Some("CommandView"),
+    ),
+    (
+        HttpMethod::Post,
+        "/api/help",
+        "help",
+        "Raise a help request: JSON, or multipart/form-data with a photo (JPEG/PNG/WebP, ≤ 2 MiB); 201, or 200 with the request a repeated client_ref names",
+        Kiosk,
+        Some("CreateHelp"),
+        Some("HelpRequestView"),
+    ),
+    (
+        HttpMethod::Get,
+        "/api/help",
+        "help",
+        "Help requests; ?status&category (comma lists) &kiosk&from&to (RFC 3339) &q&sort&page&per_page",
+        Staff("help:view"),
+        None,
+        Some("HelpPage"),
+    ),
+    (
+        HttpMethod::Get,
+        "/api/help/summary",
+        "help",
+        "Unresolved counts for the panel header",
+        Staff("help:view"),
+        None,
+        Some("HelpSummary"),
+    ),
+    (
+        HttpMethod::Get,
+        "/api/help/export.csv",
+        "help",
+        "Every matching request as CSV; the list's filters",
+        Staff("help:view"),
+        None,
+        None,
+    ),
+    (
+        HttpMethod::Get,
+        "/api/help/{id}",
+        "help",
+        "A help request with its history",
+        Staff("help:view"),
+        None,
+        Some("HelpDetail"),
+    ),
+    (
+        HttpMethod::Get,
+        "/api/help/{id}/photo",
+        "help",
+        "The request's photo with its image type; 404 no_photo without one",
+        Staff("help:view"),
+        None,
+        None,
+    ),
+    (
+        HttpMethod::Post,
+        "/api/help/{id}/assign",
+        "help",
+        "Assign to an active staff member or admin (default: the caller); 409 help_resolved",
+        Staff("help:assign"),
+        Some("AssignHelp"),
+        Some("HelpRequestView"),
+    ),
+    (
+        HttpMethod::Post,
+        "/api/help/{id}/resolve",
+        "help",
+        "Resolve with notes (1–1000 characters); 409 help_resolved",
+        Staff("help:resolve"),
+        Some("ResolveHelp"),
+        Some("HelpRequestView"),
+    ),
+    (
+        HttpMethod::Post,
+        "/api/help/{id}/reopen",
+        "help",
+        "Reopen a resolved request; assignment cleared; 409 help_not_resolved",
+        Staff("help:resolve"),
+        Some("ReopenHelp"),
+        Some("HelpRequestView"),
     ),
     (
         HttpMethod::Get,
@@ -429,7 +511,110 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<crate::lockers::LockerView>(&mut out);
     add::<crate::lockers::CommandView>(&mut out);
     add::<crate::lockers::ScanOutcome>(&mut out);
+    add::<help::CreateHelp>(&mut out);
+    add::<help::AssignHelp>(&mut out);
+    add::<help::ResolveHelp>(&mut out);
+    add::<help::ReopenHelp>(&mut out);
+    add::<crate::help::HelpRequestView>(&mut out);
+    add::<crate::help::HelpDetail>(&mut out);
+    add::<crate::help::HelpPage>(&mut out);
+    add::<crate::help::HelpSummary>(&mut out);
+    out.push(("CreateHelpForm".into(), help_form().into()));
     out
+}
+
+/// The multipart form of `POST /api/help`: `CreateHelp`'s fields as text parts and a photo.
+fn help_form() -> Schema {
+    let text = |description: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description))
+            .build()
+    };
+    ObjectBuilder::new()
+        .property(
+            "category",
+            text("access_issue, card_issue, payment_issue or other"),
+        )
+        .required("category")
+        .property("note", text("at most 500 characters"))
+        .property("locker", text("a locker number of this kiosk"))
+        .property(
+            "client_ref",
+            text("the kiosk's own reference, 1–64 characters"),
+        )
+        .property(
+            "photo",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                .description(Some(
+                    "JPEG, PNG or WebP (checked by its bytes), at most 2 MiB",
+                ))
+                .build(),
+        )
+        .into()
+}
+
+/// What the table cannot say: other media types and a 201.
+fn special(method: &HttpMethod, path: &str, mut op: OperationBuilder) -> OperationBuilder {
+    let binary = || {
+        ContentBuilder::new()
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))),
+            ))
+            .build()
+    };
+    match (method, path) {
+        (HttpMethod::Post, "/api/help") => {
+            let created = ResponseBuilder::new().description("created").content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("HelpRequestView")))
+                    .build(),
+            );
+            op = op
+                .response("201", created)
+                .response(
+                    "413",
+                    ResponseBuilder::new().description("photo_too_large or body_too_large"),
+                )
+                .response(
+                    "415",
+                    ResponseBuilder::new().description("photo_type, or an unsupported body"),
+                )
+                .response(
+                    "422",
+                    ResponseBuilder::new().description("locker_not_found"),
+                );
+        }
+        (HttpMethod::Get, "/api/help/{id}/photo") => {
+            let ok = ResponseBuilder::new()
+                .description("the photo")
+                .content("image/jpeg", binary())
+                .content("image/png", binary())
+                .content("image/webp", binary());
+            op = op.response("200", ok).response(
+                "404",
+                ResponseBuilder::new().description("help_not_found or no_photo"),
+            );
+        }
+        (HttpMethod::Get, "/api/help/export.csv") => {
+            let csv = ContentBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build();
+            op = op.response(
+                "200",
+                ResponseBuilder::new()
+                    .description("RFC 4180 CSV with a header row, as an attachment")
+                    .content("text/csv; charset=utf-8", csv),
+            );
+        }
+        _ => {}
+    }
+    op
 }
 
 fn build() -> OpenApi {
@@ -479,13 +664,18 @@ fn build() -> OpenApi {
             let content = ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name(*name)))
                 .build();
-            op = op.request_body(Some(
-                RequestBodyBuilder::new()
-                    .content("application/json", content)
-                    .required(Some(Required::True))
-                    .build(),
-            ));
+            let mut body = RequestBodyBuilder::new()
+                .content("application/json", content)
+                .required(Some(Required::True));
+            if *name == "CreateHelp" {
+                let form = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("CreateHelpForm")))
+                    .build();
+                body = body.content("multipart/form-data", form);
+            }
+            op = op.request_body(Some(body.build()));
         }
+        op = special(method, path, op);
         paths = paths.path(*path, PathItem::new(method.clone(), op.build()));
     }
     let mut components = ComponentsBuilder::new();

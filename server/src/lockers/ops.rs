@@ -5,7 +5,9 @@ use super::card::CardKey;
 use super::flow::{Decision, DecisionChoice, OfferedLocker, ReadVerdict, ScanOutcome, Selection};
 use super::service::{Actor, Change, Claim, LockerError, Lockers, release};
 use crate::config::AssignmentMode;
-use crate::store::LockerRow;
+use crate::events::Published;
+use crate::help::{AutoReason, raise_automatic};
+use crate::store::{LockerRow, NewEvent};
 use crate::time::ms;
 use serde_json::{Value, json};
 use std::time::Instant;
@@ -227,22 +229,49 @@ impl Lockers {
         })
     }
 
-    /// The owner of a blocked or error locker scanned: refuse and record it (a help request
-    /// is raised from this event).
+    /// The owner of a blocked or error locker scanned: refuse, record it, and raise an automatic
+    /// help request (at most one unresolved per locker), in one transaction.
     async fn refuse_access(
         &self,
         row: &LockerRow,
         actor: &Actor,
     ) -> Result<ScanOutcome, LockerError> {
-        let data = json!({"kiosk": row.kiosk_id, "locker": row.number, "state": row.state, "owner_hint": row.owner_hint});
-        self.record(
-            "locker_access_refused",
-            Some(&row.kiosk_id),
-            Some(row.number),
-            actor,
+        // The state is unchanged; naming it keeps the locker's real-time view as it is.
+        let data = json!({
+            "kiosk": row.kiosk_id, "locker": row.number, "state": row.state,
+            "old_state": row.state, "new_state": row.state, "owner_hint": row.owner_hint,
+        });
+        let reason = match row.state {
+            LockerState::Error => AutoReason::InError,
+            _ => AutoReason::Blocked,
+        };
+        let now = crate::time::now_ms();
+        let actor = actor.label();
+        let event = NewEvent {
+            ts: now,
+            site: &self.site().id,
+            kind: "locker_access_refused",
+            kiosk_id: Some(&row.kiosk_id),
+            locker: Some(row.number),
+            actor: &actor,
             data,
+        };
+        let mut tx = self.store().begin().await?;
+        let seq = crate::events::append(&mut tx, &event).await?;
+        let help = raise_automatic(
+            &mut tx,
+            &self.site().id,
+            &row.kiosk_id,
+            row.number,
+            &reason,
+            now,
         )
         .await?;
+        tx.commit().await?;
+        self.0.events.publish(Published::from_event(seq, &event));
+        if let Some(help) = help {
+            self.0.events.publish(help);
+        }
         Err(match row.state {
             LockerState::Error => LockerError::LockerInError,
             _ => LockerError::LockerBlocked,

@@ -10,6 +10,7 @@ use super::flow::FlowState;
 use super::view::LockerView;
 use crate::config::{FlowSettings, KioskConfig, SiteConfig};
 use crate::events::{EventHub, Published};
+use crate::help::{AutoReason, raise_automatic};
 use crate::store::{LockerRow, NewEvent, Store, StoreError};
 use crate::time::{ms, now_ms};
 use kioskhub_relay::{PulseLength, RelayBus, RelayError};
@@ -373,8 +374,10 @@ impl Lockers {
         Ok(after)
     }
 
-    /// After a failed pulse: the locker goes to `error`, keeping its owner, with an alert event.
+    /// After a failed pulse: the locker goes to `error`, keeping its owner, with an alert event
+    /// (and, when it is a member's own locker opened from the kiosk, an automatic help request).
     async fn mark_error(&self, row: &LockerRow, err: &RelayError, actor: &Actor) {
+        let from_kiosk = matches!(actor, Actor::Kiosk(_));
         let result = async {
             let now = now_ms();
             let mut tx = self.0.store.begin().await?;
@@ -397,8 +400,28 @@ impl Lockers {
                 data: change_data(&before, &after, extra, now),
             };
             let seq = crate::events::append(&mut tx, &event).await?;
+            // A member at the kiosk whose own locker did not open needs a person: raise an
+            // automatic help request (at most one unresolved per locker).
+            let members_own = row.owner_key.is_some() || row.vip_card_key.is_some();
+            let help = if from_kiosk && members_own {
+                let reason = AutoReason::RelayFailed(err.code().to_owned());
+                raise_automatic(
+                    &mut tx,
+                    &self.0.site.id,
+                    &row.kiosk_id,
+                    row.number,
+                    &reason,
+                    now,
+                )
+                .await?
+            } else {
+                None
+            };
             tx.commit().await?;
             self.0.events.publish(Published::from_event(seq, &event));
+            if let Some(help) = help {
+                self.0.events.publish(help);
+            }
             Ok::<_, StoreError>(())
         };
         if let Err(e) = result.await {
@@ -406,7 +429,7 @@ impl Lockers {
         }
     }
 
-    /// Write an event that changes no locker (refused access, security alerts, ...).
+    /// Write an event that changes no locker (security alerts, PIN changes, ...).
     pub(super) async fn record(
         &self,
         kind: &str,

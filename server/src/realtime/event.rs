@@ -146,6 +146,41 @@ impl Event {
         }
     }
 
+    /// `help_requested`: a new help request; `data` is the request as the API shows it.
+    pub fn help_requested(kiosk: &str, request: Value) -> Result<Event, InvalidEvent> {
+        let id = check_help("help_requested", kiosk, &request)?;
+        Ok(Event {
+            namespace: Namespace::Help,
+            kind: "help_requested",
+            rooms: vec![format!("kiosk:{kiosk}"), format!("help:{id}")],
+            data: request,
+        })
+    }
+
+    /// `help_status_updated`: a request was assigned, resolved or reopened; `data` is the request
+    /// as the API shows it, plus `previous_status` and `action`.
+    pub fn help_status_updated(
+        kiosk: &str,
+        request: Value,
+        previous_status: &str,
+    ) -> Result<Event, InvalidEvent> {
+        let id = check_help("help_status_updated", kiosk, &request)?;
+        if !HELP_STATUSES.contains(&previous_status) {
+            return Err(InvalidEvent {
+                kind: "help_status_updated",
+                reason: format!("unknown previous status {previous_status:?}"),
+            });
+        }
+        let mut data = request;
+        data["previous_status"] = json!(previous_status);
+        Ok(Event {
+            namespace: Namespace::Help,
+            kind: "help_status_updated",
+            rooms: vec![format!("kiosk:{kiosk}"), format!("help:{id}")],
+            data,
+        })
+    }
+
     /// `event_logged`: every entry of the event log, for the events namespace.
     pub fn logged(seq: i64, e: &NewEvent<'_>) -> Event {
         let mut rooms = Vec::new();
@@ -169,6 +204,30 @@ impl Event {
             data,
         }
     }
+}
+
+const HELP_STATUSES: [&str; 3] = ["open", "assigned", "resolved"];
+
+/// A help event names its kiosk, and carries a request with an id and a known status.
+fn check_help(kind: &'static str, kiosk: &str, request: &Value) -> Result<i64, InvalidEvent> {
+    let invalid = |reason: &str| InvalidEvent {
+        kind,
+        reason: reason.to_owned(),
+    };
+    if kiosk.is_empty() || request["kiosk"].as_str() != Some(kiosk) {
+        return Err(invalid("the request must name its kiosk"));
+    }
+    let id = request["id"]
+        .as_i64()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| invalid("the request needs an id"))?;
+    if !request["status"]
+        .as_str()
+        .is_some_and(|s| HELP_STATUSES.contains(&s))
+    {
+        return Err(invalid("unknown status"));
+    }
+    Ok(id)
 }
 
 fn merge(data: &mut Value, extra: Value) {
@@ -256,20 +315,19 @@ pub fn from_log(seq: i64, e: &NewEvent<'_>) -> Vec<Event> {
         out.push(Event::broadcast(ns, room, e.data["payload"].clone()));
         return out;
     }
-    if e.kind.starts_with("help_") {
-        out.push(Event {
-            namespace: Namespace::Help,
-            kind: if e.kind == "help_requested" {
-                "help_requested"
-            } else {
-                "help_status_updated"
-            },
-            rooms: e
-                .kiosk_id
-                .map(|k| vec![format!("kiosk:{k}")])
-                .unwrap_or_default(),
-            data: e.data.clone(),
-        });
+    if e.kind.starts_with("help_")
+        && let Some(kiosk) = e.kiosk_id
+    {
+        let built = if e.kind == "help_requested" {
+            Event::help_requested(kiosk, e.data.clone())
+        } else {
+            let previous = e.data["previous_status"].as_str().unwrap_or("");
+            Event::help_status_updated(kiosk, e.data.clone(), previous)
+        };
+        match built {
+            Ok(ev) => out.push(ev),
+            Err(err) => tracing::error!(error = %err, "a help event was not pushed"),
+        }
     }
     out.push(Event::logged(seq, e));
     out
@@ -331,6 +389,40 @@ mod tests {
         assert_eq!(events[0].kind, "door_changed");
         assert_eq!(events[0].data["event"], "door_forced");
         assert_eq!(events[0].data["alert"], true);
+    }
+
+    #[test]
+    fn help_events_reach_the_help_namespace_validated() {
+        let request = json!({"id": 42, "kiosk": "men", "status": "assigned", "category": "other"});
+        let e = NewEvent {
+            ts: 1,
+            site: "main",
+            kind: "help_assigned",
+            kiosk_id: Some("men"),
+            locker: None,
+            actor: "staff:admin",
+            data: {
+                let mut d = request.clone();
+                d["previous_status"] = json!("open");
+                d
+            },
+        };
+        let events = from_log(5, &e);
+        assert_eq!(events[0].namespace, Namespace::Help);
+        assert_eq!(events[0].kind, "help_status_updated");
+        assert_eq!(events[0].rooms, ["kiosk:men", "help:42"]);
+        assert_eq!(events[0].data["previous_status"], "open");
+        assert_eq!(events[1].kind, "event_logged");
+        assert!(Event::help_requested("men", json!({"kiosk": "men", "status": "open"})).is_err());
+        assert!(
+            Event::help_requested("men", json!({"id": 1, "kiosk": "women", "status": "open"}))
+                .is_err()
+        );
+        assert!(Event::help_status_updated("men", request.clone(), "closed").is_err());
+        assert!(
+            Event::help_requested("men", json!({"id": 1, "kiosk": "men", "status": "open"}))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -73,6 +73,16 @@ impl Store {
         Ok(row.map(UserRow::from))
     }
 
+    /// A user by id.
+    pub async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row: Option<RawUser> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(UserRow::from))
+    }
+
     /// Every user, by name.
     pub async fn users(&self) -> StoreResult<Vec<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");

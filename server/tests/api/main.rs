@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod card_flow;
 mod doors;
+mod help;
 mod invariants;
 mod master;
 mod process;
