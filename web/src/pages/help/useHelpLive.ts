@@ -59,7 +59,7 @@ export function useHelpLive({ announce }: { announce: boolean }): void {
         request.locker === null
           ? request.kioskName
           : t('help.toast.where_locker', { kiosk: request.kioskName, locker: request.locker });
-      toast.info(t('help.toast.title', { id: request.id }), {
+      toast(t('help.toast.title', { id: request.id }), {
         description: [what, where].filter(Boolean).join(' · '),
         action: {
           label: t('help.toast.open'),
