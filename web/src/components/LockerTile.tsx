@@ -54,7 +54,6 @@ export const LockerTile = memo(function LockerTile({
     >
       <button
         type="button"
-        aria-label={label}
         title={label}
         onClick={() => {
           onOpenDetails(locker.number);
@@ -67,15 +66,17 @@ export const LockerTile = memo(function LockerTile({
           selected && 'ring-3 ring-blue-600 dark:ring-blue-300',
         )}
       >
-        <span className="flex w-full items-baseline gap-1.5 pr-7">
+        {/* One sentence for screen readers; the visual parts below say the same. */}
+        <span className="sr-only">{label}</span>
+        <span aria-hidden="true" className="flex w-full items-baseline gap-1.5 pr-7">
           <span className="text-xl leading-none font-bold tabular-nums">{locker.number}</span>
           {locker.name && <span className="truncate text-xs font-medium">{locker.name}</span>}
         </span>
-        <span className="flex items-center gap-1 text-xs font-semibold">
+        <span aria-hidden="true" className="flex items-center gap-1 text-xs font-semibold">
           <Icon className={cn('size-4 shrink-0', look.accent)} aria-hidden />
           {t(look.label)}
         </span>
-        <span className="flex min-h-5 flex-wrap items-center gap-1 text-xs">
+        <span aria-hidden="true" className="flex min-h-5 flex-wrap items-center gap-1 text-xs">
           {locker.owner_hint && <span className="font-mono">{locker.owner_hint}</span>}
           {locker.vip && locker.state !== 'vip' && (
             <span className="inline-flex items-center gap-0.5 rounded bg-amber-200 px-1 font-semibold text-amber-950 dark:bg-amber-800 dark:text-amber-50">
