@@ -2,7 +2,7 @@
 //! request, its history step and one log event (rule 6), and publishes the event after the
 //! commit. A photo is staged before the transaction and placed inside it (see `photo.rs`).
 
-use super::photo::{Photo, PhotoKind, PhotoStore};
+use super::photo::{Photo, PhotoKind, PhotoStore, Staged};
 use super::query::{ListParams, parse_filter};
 use super::{
     HelpDetail, HelpError, HelpPage, HelpRequestView, HelpStatus, HelpSummary, HistoryAction,
@@ -219,6 +219,19 @@ impl Help {
             ),
             None => None,
         };
+        self.insert(kiosk, &new, photo.map(|p| p.kind()), staged)
+            .await
+    }
+
+    /// Insert the request and place its staged photo in one transaction; the photo is kept
+    /// only once the commit succeeded.
+    async fn insert(
+        &self,
+        kiosk: &str,
+        new: &NewHelp,
+        photo: Option<PhotoKind>,
+        staged: Option<Staged>,
+    ) -> Result<Created, HelpError> {
         let now = now_ms();
         let mut tx = self.0.store.begin().await?;
         let row = NewHelpRow {
@@ -227,7 +240,7 @@ impl Help {
             note: new.note.as_deref(),
             locker: new.locker,
             source: Source::Kiosk.as_str(),
-            photo_type: photo.as_ref().map(|p| p.kind().mime()),
+            photo_type: photo.map(PhotoKind::mime),
             client_ref: new.client_ref.as_deref(),
             now,
         };

@@ -274,7 +274,7 @@ pub async fn list_help(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<HelpPage>> {
     let (page, per_page) = parse_page(q.page.as_deref(), q.per_page.as_deref())?;
-    let params = ExportQuery {
+    let params = ListParams {
         status: q.status,
         category: q.category,
         kiosk: q.kiosk,
@@ -282,8 +282,7 @@ pub async fn list_help(
         to: q.to,
         q: q.q,
         sort: q.sort,
-    }
-    .params();
+    };
     Ok(Json(state.help.list(&params, page, per_page).await?))
 }
 
