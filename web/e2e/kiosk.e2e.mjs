@@ -21,6 +21,7 @@ import { call, pairingCode, staffSession } from './api.mjs';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
+  SCREENSHOTS,
   checkPrerequisites,
   killOnExit,
   restartServer,
@@ -145,12 +146,14 @@ async function assertAccessible(page, name) {
 }
 
 /**
+ * Saves a screenshot: to docs/screenshots/ for the documented screens, else e2e/screenshots/.
  * @param {import('playwright-core').Page} page
  * @param {string} name
+ * @param {string} [dir]
  */
-async function saveScreenshot(page, name) {
-  await mkdir(DOCS_SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(DOCS_SCREENSHOTS, name) });
+async function saveScreenshot(page, name, dir = DOCS_SCREENSHOTS) {
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, name) });
 }
 
 /**
@@ -274,6 +277,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       assert.equal((await opened.getByTestId('locker-number').textContent())?.trim(), String(number));
       assert.equal(await lockerState('men', number), 'owned');
       await assertAccessible(men, 'opened');
+      await saveScreenshot(men, 'kiosk-opened.png', SCREENSHOTS);
 
       await men.waitForTimeout(SAME_CARD_PAUSE_MS);
       await scan(men, NEW_CARD);
@@ -334,6 +338,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
 
       await scan(men, OWNER_CARD);
       const error = await screen(men, 'kiosk-error');
+      await saveScreenshot(men, 'kiosk-error.png', SCREENSHOTS);
       assert.match((await error.getByTestId('error-message').textContent()) ?? '', /Dolabınız kilitlendi/);
       await error.getByTestId('kiosk-back').click();
       await screen(men, 'kiosk-idle');
@@ -348,6 +353,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       await men.getByLabel('Sorununuzu açıklayın (isteğe bağlı)').fill('e2e: door does not open');
       await men.getByLabel('Dolap numarası (biliyorsanız)').fill('5');
       await assertAccessible(men, 'help details');
+      await saveScreenshot(men, 'kiosk-help.png', SCREENSHOTS);
       await men.getByTestId('help-send').click();
       if (hasHelpEndpoint) {
         const sent = await screen(men, 'help-sent');
@@ -401,6 +407,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       await typePin(men, masterPin);
       await screen(men, `master-locker-${HELD_LONG_LOCKER}`);
       await assertAccessible(men, 'master lockers');
+      await saveScreenshot(men, 'kiosk-master.png', SCREENSHOTS);
 
       await men.getByTestId(`master-locker-${HELD_LONG_LOCKER}`).click();
       await men.getByTestId('master-open-keep').click();
@@ -433,6 +440,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       }
       await typePin(men, wrong);
       const lockout = await screen(men, 'master-lockout');
+      await saveScreenshot(men, 'kiosk-master-lockout.png', SCREENSHOTS);
       const first = (await lockout.textContent()) ?? '';
       assert.match(first, /kilitlendi\. (1:00|0:5\d) sonra/);
       await men.waitForTimeout(1_300);
@@ -459,5 +467,11 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       assert.equal(await men.getByRole('heading', { level: 1 }).textContent(), 'SCAN YOUR CARD');
       assert.equal(await men.getByTestId('text-large').getAttribute('aria-pressed'), 'true');
       await assertAccessible(men, 'idle, high contrast');
+      await saveScreenshot(men, 'kiosk-idle-contrast.png', SCREENSHOTS);
+      await men.getByTestId('text-xlarge').click();
+      await men.getByTestId('kiosk-help-button').click();
+      await screen(men, 'kiosk-help');
+      await assertAccessible(men, 'help, high contrast, extra large text');
+      await saveScreenshot(men, 'kiosk-help-contrast-xlarge.png', SCREENSHOTS);
     }));
 });

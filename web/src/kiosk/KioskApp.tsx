@@ -24,6 +24,8 @@ export const APP_VERSION = 'kiosk-web/1';
 const RETRY_SECONDS = 5;
 /** Hold the kiosk name this long to open the master screen. */
 const LONG_PRESS_MS = 3000;
+/** Screens without a server timer (help, master) return to the start after this long untouched. */
+export const INACTIVE_MS = 90_000;
 
 type Flow =
   | { kind: 'idle'; notice?: KioskKey | undefined }
@@ -129,6 +131,32 @@ function useHeartbeat(enabled: boolean, online: boolean, onUnpaired: () => void)
   }, [enabled, online]);
 }
 
+/** Calls `onInactive` once nobody has touched or typed for `INACTIVE_MS` while `active`. */
+function useInactivity(active: boolean, onInactive: () => void) {
+  const onInactiveRef = useRef(onInactive);
+  useEffect(() => {
+    onInactiveRef.current = onInactive;
+  }, [onInactive]);
+  useEffect(() => {
+    if (!active) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const restart = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        onInactiveRef.current();
+      }, INACTIVE_MS);
+    };
+    restart();
+    window.addEventListener('pointerdown', restart);
+    window.addEventListener('keydown', restart);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('pointerdown', restart);
+      window.removeEventListener('keydown', restart);
+    };
+  }, [active]);
+}
+
 /** Sends queued help requests when the hub answers again, and every few seconds meanwhile. */
 function useHelpQueueFlush(queue: HelpQueue, online: boolean, pending: number) {
   useEffect(() => {
@@ -229,6 +257,12 @@ export function KioskApp({ helpQueue }: { helpQueue: HelpQueue }) {
   );
 
   const scan = useCallback((card: string) => run(() => kioskApi.scan(card)), [run]);
+  const masterOpen = flow.kind === 'master';
+  useInactivity(help || masterOpen, () => {
+    if (masterOpen) void kioskApi.masterEnd().catch(() => undefined);
+    setHelp(false);
+    goIdle();
+  });
   useCardCapture(scan, paired && !help && flow.kind !== 'master');
 
   const pick = (session: string, locker: number) =>

@@ -169,28 +169,39 @@ export function MasterScreen({ lockers, onExit }: { lockers: number; onExit: () 
   const locked = lockedUntil !== undefined;
   return (
     <Screen testId="kiosk-master" title={t('master.title')} nav={{ onBack: exit, onCancel: exit }}>
-      <div className="mx-auto mt-4 flex w-full max-w-md flex-col gap-4">
-        <p className="text-2xl">{t('master.enter_pin')}</p>
-        <output
-          aria-label={t('master.pin_label')}
-          data-testid="master-pin"
-          className="flex min-h-[60px] items-center justify-center rounded-2xl border-2 border-line bg-card text-4xl tracking-[0.5em]"
-        >
-          <span aria-hidden="true">{'●'.repeat(pin.length)}</span>
-          <span className="sr-only">{t('master.pin_entered', { count: pin.length })}</span>
-        </output>
-        {locked && (
-          <p role="alert" data-testid="master-lockout" className="rounded-2xl bg-bad px-6 py-4 text-2xl font-semibold text-on-bad">
-            <Countdown
-              deadline={lockedUntil}
-              onExpire={() => {
-                setLockedUntil(undefined);
-              }}
-              render={(s) => t('master.locked', { time: clock(s) })}
-            />
-          </p>
-        )}
-        {notice}
+      <div className="mx-auto mt-4 grid w-full max-w-4xl items-start gap-6 md:grid-cols-2">
+        <div className="flex flex-col gap-4">
+          <p className="text-2xl">{t('master.enter_pin')}</p>
+          <output
+            aria-label={t('master.pin_label')}
+            data-testid="master-pin"
+            className="flex min-h-[60px] items-center justify-center rounded-2xl border-2 border-line bg-card text-4xl tracking-[0.5em]"
+          >
+            <span aria-hidden="true">{'●'.repeat(pin.length)}</span>
+            <span className="sr-only">{t('master.pin_entered', { count: pin.length })}</span>
+          </output>
+          {locked && (
+            <p role="alert" data-testid="master-lockout" className="rounded-2xl bg-bad px-6 py-4 text-2xl font-semibold text-on-bad">
+              <Countdown
+                deadline={lockedUntil}
+                onExpire={() => {
+                  setLockedUntil(undefined);
+                }}
+                render={(s) => t('master.locked', { time: clock(s) })}
+              />
+            </p>
+          )}
+          {notice}
+          <Button
+            tone="primary"
+            disabled={locked || busy || pin.length < 4}
+            className="min-h-20 text-2xl"
+            onClick={() => void verify()}
+            data-testid="key-ok"
+          >
+            {t('master.key.ok')}
+          </Button>
+        </div>
         <div className="grid grid-cols-3 gap-3">
           {KEYS.map((key) => (
             <Button
@@ -206,15 +217,6 @@ export function MasterScreen({ lockers, onExit }: { lockers: number; onExit: () 
             </Button>
           ))}
         </div>
-        <Button
-          tone="primary"
-          disabled={locked || busy || pin.length < 4}
-          className="min-h-20 text-2xl"
-          onClick={() => void verify()}
-          data-testid="key-ok"
-        >
-          {t('master.key.ok')}
-        </Button>
       </div>
     </Screen>
   );

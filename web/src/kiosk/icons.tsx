@@ -79,12 +79,13 @@ export const CardIcon = ({ className }: IconProps) => (
   </Svg>
 );
 
+/** A banknote: currency-neutral. */
 export const PaymentIcon = ({ className }: IconProps) => (
   <Svg className={className}>
-    <circle cx="12" cy="12" r="10" />
-    <path d="M15 8.5a3 3 0 0 0-3-1.5c-1.7 0-3 .9-3 2.3 0 3.2 6 1.8 6 5 0 1.4-1.3 2.2-3 2.2a3.3 3.3 0 0 1-3-1.5" />
-    <path d="M12 5v2" />
-    <path d="M12 17v2" />
+    <rect x="2" y="6" width="20" height="12" rx="2" />
+    <circle cx="12" cy="12" r="2.5" />
+    <path d="M6 12h.01" />
+    <path d="M18 12h.01" />
   </Svg>
 );
 
