@@ -61,7 +61,7 @@ describe('dictionaries', () => {
 describe('t', () => {
   it('fills placeholders and leaves unknown ones visible', () => {
     expect(t('panel.load_error', { message: 'boom' })).toBe('Could not load the kiosks: boom');
-    expect(translate(tr, 'login.error.rate_limited', { wait: formatSeconds(5, 'tr') })).toBe(
+    expect(translate(dictionaries.tr, 'login.error.rate_limited', { wait: formatSeconds(5, 'tr') })).toBe(
       'Çok fazla giriş denemesi. 5 saniye sonra tekrar deneyin.',
     );
     expect(interpolate('{a} and {b}', { a: 1 })).toBe('1 and {b}');
