@@ -146,6 +146,21 @@ async function assertAccessible(page, name) {
 }
 
 /**
+ * Fails when a visible button or field is smaller than 60 × 60 CSS pixels (wet hands).
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ */
+async function assertTouchTargets(page, name) {
+  const small = await page.evaluate(() =>
+    [...document.querySelectorAll('button, input, textarea')]
+      .map((el) => ({ el, box: el.getBoundingClientRect() }))
+      .filter(({ box }) => box.width > 0 && box.height > 0 && (box.width < 60 || box.height < 60))
+      .map(({ el, box }) => `${el.getAttribute('data-testid') ?? el.textContent?.trim()} ${Math.round(box.width)}×${Math.round(box.height)}`),
+  );
+  assert.deepEqual(small, [], `touch targets under 60 px on the ${name} screen`);
+}
+
+/**
  * Saves a screenshot: to docs/screenshots/ for the documented screens, else e2e/screenshots/.
  * @param {import('playwright-core').Page} page
  * @param {string} name
@@ -254,6 +269,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       assert.match((await men.getByTestId('kiosk-help-button').textContent()) ?? '', /YARDIM/);
       await men.getByTestId('kiosk-staff').waitFor();
       await assertAccessible(men, 'idle');
+      await assertTouchTargets(men, 'idle');
       await saveScreenshot(men, 'kiosk-idle.png');
     }));
 
@@ -266,6 +282,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
         assert.equal(await men.getByTestId(`locker-tile-${taken}`).count(), 0, `locker ${taken} is not offered`);
       }
       await assertAccessible(men, 'choose');
+      await assertTouchTargets(men, 'choose');
       await saveScreenshot(men, 'kiosk-choose.png');
 
       const tile = men.locator('[data-testid^="locker-tile-"]').first();
@@ -277,6 +294,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       assert.equal((await opened.getByTestId('locker-number').textContent())?.trim(), String(number));
       assert.equal(await lockerState('men', number), 'owned');
       await assertAccessible(men, 'opened');
+      await assertTouchTargets(men, 'opened');
       await saveScreenshot(men, 'kiosk-opened.png', SCREENSHOTS);
 
       await men.waitForTimeout(SAME_CARD_PAUSE_MS);
@@ -285,6 +303,7 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       assert.equal((await decide.getByTestId('locker-number').textContent())?.trim(), String(number));
       await decide.getByTestId('decide-keep').waitFor();
       await assertAccessible(men, 'decide');
+      await assertTouchTargets(men, 'decide');
       await saveScreenshot(men, 'kiosk-decide.png');
       await decide.getByTestId('decide-keep').click();
       await screen(men, 'kiosk-opened');
@@ -349,10 +368,12 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       await men.getByTestId('kiosk-help-button').click();
       const help = await screen(men, 'kiosk-help');
       await assertAccessible(men, 'help');
+      await assertTouchTargets(men, 'help');
       await help.getByTestId('help-category-access_issue').click();
       await men.getByLabel('Sorununuzu açıklayın (isteğe bağlı)').fill('e2e: door does not open');
       await men.getByLabel('Dolap numarası (biliyorsanız)').fill('5');
       await assertAccessible(men, 'help details');
+      await assertTouchTargets(men, 'help details');
       await saveScreenshot(men, 'kiosk-help.png', SCREENSHOTS);
       await men.getByTestId('help-send').click();
       if (hasHelpEndpoint) {
@@ -404,9 +425,11 @@ describe('the kiosk screen against the real server', { timeout: 300_000 }, () =>
       await men.getByTestId('kiosk-staff').click();
       await screen(men, 'kiosk-master');
       await assertAccessible(men, 'master PIN');
+      await assertTouchTargets(men, 'master PIN');
       await typePin(men, masterPin);
       await screen(men, `master-locker-${HELD_LONG_LOCKER}`);
       await assertAccessible(men, 'master lockers');
+      await assertTouchTargets(men, 'master lockers');
       await saveScreenshot(men, 'kiosk-master.png', SCREENSHOTS);
 
       await men.getByTestId(`master-locker-${HELD_LONG_LOCKER}`).click();
