@@ -91,6 +91,26 @@ describe('HelpQueue', () => {
     expect(bodies(back)[0]).toMatchObject({ category: 'other', note: 'no towel' });
   });
 
+  it('keeps a request whose reply could not be read, to send again with the same client_ref', async () => {
+    let calls = 0;
+    server = await startServer({
+      'POST /api/help': () => {
+        calls += 1;
+        return calls === 1 ? { status: 201, body: '<html>proxy page</html>' } : { status: 200, body: { id: 8 } };
+      },
+    });
+    const s = server;
+    const queue = queueFor(() => s.url);
+
+    expect(await queue.submit({ category: 'other' })).toEqual({ kind: 'queued' });
+    await queue.flush();
+
+    expect(queue.pending()).toEqual([]);
+    const refs = bodies(s).map((b) => b.client_ref);
+    expect(refs).toHaveLength(2);
+    expect(refs[1]).toBe(refs[0]);
+  });
+
   it('does not queue a request the server refuses for good', async () => {
     server = await startServer({
       'POST /api/help': { status: 422, body: envelope('invalid_value', 'unknown category', 'category') },

@@ -96,9 +96,10 @@ export class HelpQueue {
       const id = reply?.id;
       return { kind: 'sent', id: typeof id === 'number' && Number.isInteger(id) ? id : null };
     } catch (error) {
-      if (isRetryable(error)) return { kind: 'queued' };
-      if (isKioskApiError(error)) return { kind: 'rejected', error };
-      throw error;
+      if (isKioskApiError(error) && !isRetryable(error)) return { kind: 'rejected', error };
+      // No reply, a reply that could not be read, or a hub that cannot take it now: keep it.
+      // Sending it again is safe because the same client_ref never makes a second request.
+      return { kind: 'queued' };
     }
   }
 
