@@ -26,6 +26,7 @@ const EVENT_TEXT: Record<string, MessageKey> = {
   door_forced: 'lockers.event.door_forced',
   door_jam: 'lockers.event.door_jam',
   help_requested: 'lockers.event.help_requested',
+  master_pin_changed: 'lockers.event.master_pin_changed',
 };
 
 function text(data: unknown, key: string): string | undefined {

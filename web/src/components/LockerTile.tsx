@@ -59,7 +59,7 @@ export const LockerTile = memo(function LockerTile({
           onOpenDetails(locker.number);
         }}
         className={cn(
-          'flex h-full min-h-24 w-full flex-col items-start gap-1 rounded-lg border-2 p-2 text-left transition-colors',
+          'flex h-full min-h-20 w-full flex-col items-start gap-1 rounded-lg border-2 p-2 text-left transition-colors',
           'hover:brightness-95 focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-blue-600 dark:hover:brightness-110 dark:focus-visible:outline-blue-300',
           look.tile,
           locker.opening && 'motion-safe:animate-pulse',

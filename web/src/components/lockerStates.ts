@@ -30,7 +30,7 @@ export const STATE_LOOK: Record<DisplayState, StateLook> = {
   free: {
     label: 'locker.free',
     icon: LockOpenIcon,
-    tile: 'border-solid border-emerald-700 bg-emerald-50 text-emerald-950 dark:border-emerald-400 dark:bg-emerald-950 dark:text-emerald-50',
+    tile: 'border-solid border-emerald-700 bg-white text-slate-900 dark:border-emerald-500 dark:bg-slate-900 dark:text-slate-50',
     accent: 'text-emerald-800 dark:text-emerald-300',
   },
   owned: {

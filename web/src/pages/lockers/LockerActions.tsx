@@ -65,6 +65,13 @@ const DONE: Record<LockerAction, MessageKey> = {
   rename: 'lockers.done.rename',
 };
 
+/** What the confirmation says: opening a locker nobody owns, or a VIP one, reads differently. */
+function bodyKey(action: LockerAction, locker: PanelLocker): MessageKey {
+  if (action === 'open_keep' && locker.vip) return 'lockers.confirm.open_keep.body_vip';
+  if (action === 'open_keep' && locker.owner_hint === null) return 'lockers.confirm.open_keep.body_free';
+  return BODY[action];
+}
+
 /** The action buttons of a locker's drawer, each behind a confirmation. Nothing for read-only roles. */
 export function LockerActions({ locker, kioskName }: { locker: PanelLocker; kioskName: string }) {
   const { t } = useI18n();
@@ -171,7 +178,7 @@ function ActionDialog({
         if (!open) onClose();
       }}
       title={t(TITLE[action], params)}
-      description={<p data-testid="action-description">{t(BODY[action], params)}</p>}
+      description={<p data-testid="action-description">{t(bodyKey(action, locker), params)}</p>}
       confirmLabel={t(ACTION_SPECS[action].label)}
       destructive={ACTION_SPECS[action].destructive ?? false}
       confirmDisabled={invalid}

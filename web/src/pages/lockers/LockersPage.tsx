@@ -288,7 +288,7 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
         <ul
           aria-label={t('lockers.grid_label', { kiosk: kiosk.name })}
           data-testid="locker-grid"
-          className="grid grid-cols-[repeat(auto-fill,minmax(7.5rem,1fr))] gap-2"
+          className="grid grid-cols-[repeat(auto-fill,minmax(6.5rem,1fr))] gap-2"
         >
           {visible.map((l) => (
             <LockerTile

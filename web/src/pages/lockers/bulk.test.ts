@@ -10,7 +10,13 @@ const MEN = "Men's changing room";
 describe('bulk open confirmation', () => {
   it('names the lockers that open, says owners keep them, and lists what is skipped', () => {
     const plan = planBulkOpen(MEN_LOCKERS, true);
-    expect(plan).toEqual({ open: [1, 3, 7, 15, 21], owned: [3, 7, 15], skippedVip: [32], skippedBlocked: [12] });
+    expect(plan).toEqual({
+      open: [1, 3, 7, 15, 21],
+      owned: [3, 7, 15],
+      skippedVip: [32],
+      skippedBlocked: [12],
+      skippedError: [],
+    });
     expect(bulkOpenSummary(en, MEN, plan, false)).toEqual([
       "Open 5 lockers in Men's changing room: 1, 3, 7, 15, 21 — owners keep them.",
       'VIP lockers stay closed: 32.',
@@ -33,10 +39,17 @@ describe('bulk open confirmation', () => {
   });
 
   it('says so when none of the selected lockers can open', () => {
-    const plan = planBulkOpen([locker(12, { stored_state: 'blocked', state: 'blocked' })], true);
+    const plan = planBulkOpen(
+      [
+        locker(12, { stored_state: 'blocked', state: 'blocked' }),
+        owned(9, '…9999', { stored_state: 'error', state: 'error' }),
+      ],
+      true,
+    );
     expect(bulkOpenSummary(en, MEN, plan, false)).toEqual([
       'None of the selected lockers can be opened.',
       'Blocked lockers are skipped: 12.',
+      'Lockers in error are left out (resolve them first): 9.',
     ]);
   });
 

@@ -1,7 +1,8 @@
 // What a bulk open will do, worked out before it is confirmed, in the same terms the server uses
 // (server/src/lockers/commands.rs `run_batch`): blocked lockers are skipped, VIP lockers are
 // skipped unless `exclude_vip` is off, every other locker is opened; with `release` an owned
-// locker is freed, otherwise its owner keeps it.
+// locker is freed, otherwise its owner keeps it. Lockers in error would only fail (the error is
+// resolved first), so they are left out and named.
 
 import type { PanelLocker } from '../../api/lockers';
 import type { MessageKey, Params } from '../../i18n';
@@ -13,13 +14,15 @@ export interface BulkPlan {
   owned: number[];
   skippedVip: number[];
   skippedBlocked: number[];
+  skippedError: number[];
 }
 
 export function planBulkOpen(lockers: readonly PanelLocker[], excludeVip: boolean): BulkPlan {
-  const plan: BulkPlan = { open: [], owned: [], skippedVip: [], skippedBlocked: [] };
+  const plan: BulkPlan = { open: [], owned: [], skippedVip: [], skippedBlocked: [], skippedError: [] };
   for (const l of [...lockers].sort((a, b) => a.number - b.number)) {
     if (l.vip && excludeVip) plan.skippedVip.push(l.number);
     else if (l.stored_state === 'blocked') plan.skippedBlocked.push(l.number);
+    else if (l.stored_state === 'error') plan.skippedError.push(l.number);
     else {
       plan.open.push(l.number);
       if (l.stored_state === 'owned' || l.owner_hint !== null) plan.owned.push(l.number);
@@ -60,6 +63,9 @@ export function bulkOpenSummary(
   if (plan.skippedVip.length > 0) lines.push(t('lockers.bulk.skip_vip', { lockers: list(plan.skippedVip) }));
   if (plan.skippedBlocked.length > 0) {
     lines.push(t('lockers.bulk.skip_blocked', { lockers: list(plan.skippedBlocked) }));
+  }
+  if (plan.skippedError.length > 0) {
+    lines.push(t('lockers.bulk.skip_error', { lockers: list(plan.skippedError) }));
   }
   return lines;
 }
