@@ -133,7 +133,7 @@ export function AuditTab() {
             {t('events.audit_empty')}
           </p>
         ) : (
-          <Table data-testid="audit-table">
+          <Table data-testid="audit-table" scrollLabel={t('events.tab.audit')}>
             <TableHeader>
               <TableRow>
                 <TableHead scope="col">{t('events.field.time')}</TableHead>

@@ -188,7 +188,7 @@ export function EventsTab() {
             {t('events.empty')}
           </p>
         ) : (
-          <Table data-testid="events-table">
+          <Table data-testid="events-table" scrollLabel={t('events.tab.events')}>
             <TableHeader>
               <TableRow>
                 <TableHead scope="col">{t('events.field.time')}</TableHead>

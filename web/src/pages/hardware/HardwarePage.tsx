@@ -76,11 +76,19 @@ function Bus({ bus }: { bus: BusStatus }) {
           {bus.baud > 0 && ` · ${t('hardware.baud', { baud: number(bus.baud) })}`}
           {' · '}
           {offline === 0
-            ? t('hardware.all_online', { count: number(bus.boards.length) })
+            ? bus.boards.length === 1
+              ? t('hardware.all_online_one')
+              : t('hardware.all_online', { count: number(bus.boards.length) })
             : t('hardware.some_offline', { offline: number(offline), count: number(bus.boards.length) })}
         </p>
       </div>
-      <Table>
+      <ul className="grid gap-3 sm:grid-cols-2 md:hidden">
+        {bus.boards.map((board) => (
+          <BoardCard key={board.slave} board={board} />
+        ))}
+      </ul>
+      <div className="hidden md:block">
+      <Table scrollLabel={t('hardware.bus', { name: bus.name })}>
         <TableHeader>
           <TableRow>
             <TableHead scope="col">{t('hardware.field.board')}</TableHead>
@@ -103,6 +111,7 @@ function Bus({ bus }: { bus: BusStatus }) {
           ))}
         </TableBody>
       </Table>
+      </div>
       {bus.boards.map((board) => (
         <Channels key={board.slave} board={board} />
       ))}
@@ -142,6 +151,46 @@ function BoardRow({ board }: { board: BoardStatus }) {
   );
 }
 
+/** A board's health as a card, for phones. */
+function BoardCard({ board }: { board: BoardStatus }) {
+  const { t, number } = useI18n();
+  const fact = (label: string, value: string) => (
+    <div className="flex justify-between gap-2">
+      <dt className="text-slate-700 dark:text-slate-300">{label}</dt>
+      <dd className="text-right font-medium">{value}</dd>
+    </div>
+  );
+  return (
+    <li
+      className="rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700"
+      data-testid={`board-card-${String(board.slave)}`}
+      data-online={board.online}
+    >
+      <div className="mb-2 flex items-center justify-between gap-2">
+        <p className="font-semibold">
+          {t('hardware.slave', { slave: board.slave })} <span className="text-xs font-normal">{board.kind}</span>
+        </p>
+        <Badge tone={board.online ? 'success' : 'danger'}>
+          {board.online ? t('hardware.online') : t('hardware.offline')}
+        </Badge>
+      </div>
+      <dl className="space-y-1">
+        {fact(t('hardware.field.last_success'), board.last_success ? formatDateTime(board.last_success) : t('common.never'))}
+        {fact(t('hardware.field.error_rate'), number(board.error_rate, { style: 'percent', maximumFractionDigits: 1 }))}
+        {fact(t('hardware.field.consecutive_failures'), number(board.consecutive_failures))}
+        {fact(
+          t('hardware.field.latency'),
+          board.last_latency_us === null
+            ? '—'
+            : t('hardware.ms', { ms: number(board.last_latency_us / 1000, { maximumFractionDigits: 1 }) }),
+        )}
+        {fact(t('hardware.field.transactions'), t('hardware.ok_errors', { ok: number(board.successes), errors: number(board.errors) }))}
+        {board.last_error && fact(t('hardware.field.last_error'), board.last_error)}
+      </dl>
+    </li>
+  );
+}
+
 function Channels({ board }: { board: BoardStatus }) {
   const { t, number } = useI18n();
   return (
@@ -150,7 +199,7 @@ function Channels({ board }: { board: BoardStatus }) {
         {t('hardware.channels_of', { slave: board.slave })}
       </summary>
       <div className="mt-2">
-        <Table>
+        <Table scrollLabel={t('hardware.channels_of', { slave: board.slave })}>
           <TableHeader>
             <TableRow>
               <TableHead scope="col">{t('hardware.field.channel')}</TableHead>
@@ -185,7 +234,7 @@ function Readers({ readers }: { readers: ReaderStatus[] }) {
       {readers.length === 0 ? (
         <p className="text-sm">{t('hardware.no_readers')}</p>
       ) : (
-        <Table>
+        <Table scrollLabel={t('hardware.readers')}>
           <TableHeader>
             <TableRow>
               <TableHead scope="col">{t('hardware.field.kiosk')}</TableHead>

@@ -44,12 +44,12 @@ export function HelpFilters({
     <form
       role="search"
       aria-label={t('help.filters')}
-      className="mb-4 grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4 xl:grid-cols-8"
+      className="mb-4 grid grid-cols-2 gap-3 lg:grid-cols-4 xl:grid-cols-8"
       onSubmit={(e) => {
         e.preventDefault();
       }}
     >
-      <div className="sm:col-span-2 xl:col-span-2">
+      <div className="col-span-2">
         <Label htmlFor={`${id}-q`}>{t('common.search')}</Label>
         <Input
           id={`${id}-q`}

@@ -118,7 +118,9 @@ export function HelpPage() {
           <HelpTable
             items={list.data.items}
             selected={selected}
-            caption={t('help.total', { count: number(list.data.total) })}
+            caption={
+              list.data.total === 1 ? t('help.total_one') : t('help.total', { count: number(list.data.total) })
+            }
             onOpen={(id) => void navigate(`/help/${String(id)}`)}
           />
           {pages > 1 && (
@@ -175,13 +177,15 @@ function HelpTable({
     return <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-600">{t('help.empty')}</p>;
   }
   return (
-    <Table data-testid="help-list">
+    <Table data-testid="help-list" scrollLabel={t('help.list_label')}>
       <TableCaption>{caption}</TableCaption>
       <TableHeader>
         <TableRow>
           <TableHead scope="col">#</TableHead>
           <TableHead scope="col">{t('help.field.created_at')}</TableHead>
-          <TableHead scope="col">{t('help.field.kiosk')}</TableHead>
+          <TableHead scope="col" className="hidden sm:table-cell">
+            {t('help.field.kiosk')}
+          </TableHead>
           <TableHead scope="col" className="hidden sm:table-cell">
             {t('help.field.locker')}
           </TableHead>
@@ -220,7 +224,7 @@ function HelpTable({
               </Link>
             </TableCell>
             <TableCell className="whitespace-nowrap">{formatDateTime(item.created_at)}</TableCell>
-            <TableCell>{item.kiosk_name}</TableCell>
+            <TableCell className="hidden sm:table-cell">{item.kiosk_name}</TableCell>
             <TableCell className="hidden sm:table-cell">{item.locker ?? '—'}</TableCell>
             <TableCell>
               <span className="inline-flex items-center gap-1">

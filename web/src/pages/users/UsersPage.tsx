@@ -126,7 +126,7 @@ function Accounts() {
       </h2>
       <Loading pending={users.isPending} error={users.error} retry={() => void users.refetch()} />
       {users.data && (
-        <Table data-testid="users-table">
+        <Table data-testid="users-table" scrollLabel={t('users.accounts')}>
           <TableHeader>
             <TableRow>
               <TableHead scope="col">{t('users.field.username')}</TableHead>
@@ -264,7 +264,7 @@ function Sessions() {
       <Loading pending={sessions.isPending} error={sessions.error} retry={() => void sessions.refetch()} />
       {sessions.data && sessions.data.length === 0 && <p>{t('users.no_sessions')}</p>}
       {sessions.data && sessions.data.length > 0 && (
-        <Table data-testid="sessions-table">
+        <Table data-testid="sessions-table" scrollLabel={t('users.sessions')}>
           <TableHeader>
             <TableRow>
               <TableHead scope="col">{t('users.field.username')}</TableHead>
