@@ -265,11 +265,42 @@ describe('staff panel against the real server', { timeout: 240_000 }, () => {
       await closeDrawer();
     }));
 
-  test('kiosks: the paired device, a new pairing code with its URL, and revoking', () =>
+  test('end of day names every owned locker it frees, then reports each', () =>
     step(current, async () => {
+      await openLockers();
+      await page.getByTestId('end-of-day').click();
+      const summary = page.getByTestId('eod-summary');
+      await summary.waitFor();
+      // Owned now: 3 and 7 from the demo, 5, 6 and 8 taken at the kiosk; VIP 32 is left alone.
+      assert.match(
+        (await summary.textContent()) ?? '',
+        /Open and free every owned locker in Men's changing room except VIP ones, one after another: 5 lockers \(3, 5, 6, 7, 8\)\. Their owners lose them\./,
+      );
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Open and free them' }).click();
+      const result = page.locator('[data-testid="bulk-result"][data-status="done"]');
+      await result.waitFor({ timeout: 15_000 });
+      assert.match((await result.textContent()) ?? '', /Bulk open finished: 5 opened, 0 failed\./);
+      assert.equal(await result.locator('li[data-result="opened_and_freed"]').count(), 5);
+      for (const n of [3, 5, 6, 7, 8]) await waitForTileState(n, 'free');
+      await waitForTileState(32, 'vip');
+    }));
+
+  test('kiosks: heartbeat and telemetry, the paired device, a new pairing code with its URL, and revoking', () =>
+    step(current, async () => {
+      const beat = await call(baseUrl(), 'POST', '/api/kiosk/heartbeat', {
+        bearer: kioskToken,
+        body: { app_version: 'e2e-1.0', uptime_s: 7260 },
+      });
+      assert.equal(beat.status, 200, `POST /api/kiosk/heartbeat: ${JSON.stringify(beat.body)}`);
       await page.goto('/kiosks');
       const men = page.getByTestId('kiosk-panel-men');
       await men.getByTestId('paired-devices').waitFor();
+      assert.equal((await men.getByTestId('kiosk-online').textContent())?.trim(), 'Online');
+      assert.equal((await page.getByTestId('kiosk-panel-women').getByTestId('kiosk-online').textContent())?.trim(), 'Offline');
+      assert.match((await men.textContent()) ?? '', /Last heartbeat \d{2}\.\d{2}\.\d{4} \d{2}:\d{2}/);
+      const telemetry = (await men.getByTestId('telemetry').textContent()) ?? '';
+      assert.match(telemetry, /App version\s*e2e-1\.0/);
+      assert.match(telemetry, /Uptime\s*2 h 1 min/);
       assert.equal(await men.locator('[data-device]').count(), 1);
       await assertAccessible(page, 'kiosks (light)');
 
@@ -305,6 +336,7 @@ describe('staff panel against the real server', { timeout: 240_000 }, () => {
         await auditor.getByTestId('locker-tile-3').waitFor();
         assert.equal(await auditor.locator('[data-testid^="locker-select-"]').count(), 0);
         assert.equal(await auditor.getByTestId('select-visible').count(), 0);
+        assert.equal(await auditor.getByTestId('end-of-day').count(), 0);
         await auditor.getByTestId('locker-tile-3').getByRole('button').click();
         const drawer = auditor.getByTestId('locker-drawer');
         await drawer.getByTestId('locker-no-actions').waitFor();

@@ -77,6 +77,8 @@ describe('what each role is offered', () => {
     await renderLockers({ role: 'auditor', path: '/lockers/men?locker=3' });
 
     expect(screen.queryByTestId('select-visible')).toBeNull();
+    expect(screen.queryByTestId('end-of-day')).toBeNull();
+    expect(screen.queryByTestId('bulk-open')).toBeNull();
     expect(screen.queryByTestId('locker-select-1')).toBeNull();
     expect(within(tile(1)).queryByRole('checkbox')).toBeNull();
     const drawer = await screen.findByTestId('locker-drawer');
@@ -89,6 +91,7 @@ describe('what each role is offered', () => {
     await renderLockers({ role: 'staff', path: '/lockers/men?locker=3' });
 
     expect(screen.getByTestId('select-visible')).toBeInTheDocument();
+    expect(screen.getByTestId('end-of-day')).toBeInTheDocument();
     expect(screen.getByTestId('locker-select-3')).toBeInTheDocument();
     const actions = await within(await screen.findByTestId('locker-drawer')).findByTestId('locker-actions');
     expect(within(actions).getAllByRole('button').map((b) => b.textContent)).toEqual(['Open', 'Open and free']);

@@ -2,12 +2,13 @@ import { useCallback, useMemo, useState } from 'react';
 import { NavLink, useParams, useSearchParams } from 'react-router';
 import { useApi } from '../../api/context';
 import type { KioskItem } from '../../api/kiosks';
-import { bulkOpen, isBatchResult, type BatchRow, type CommandView } from '../../api/lockers';
+import { bulkOpen, endOfDay, isBatchResult, type BatchRow, type CommandView } from '../../api/lockers';
 import { LockerTile } from '../../components/LockerTile';
 import { PageHeader } from '../../components/layout/PageHeader';
 import { LOCKER_FILTER_STATES, matchesFilter, type LockerFilter } from './filter';
 import { Button } from '../../components/ui/button';
 import { Checkbox } from '../../components/ui/checkbox';
+import { ConfirmDialog } from '../../components/ui/confirm-dialog';
 import { Input, Label } from '../../components/ui/input';
 import { Select } from '../../components/ui/select';
 import { toast } from '../../components/ui/toaster';
@@ -106,6 +107,7 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
   const [filter, setFilter] = useState<LockerFilter>({ text: '', state: 'all', vip: false, overdue: false });
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [confirming, setConfirming] = useState(false);
+  const [closingDay, setClosingDay] = useState(false);
   const [bulk, setBulk] = useState<BulkRun | null>(null);
 
   const all = useMemo(() => lockers.data ?? [], [lockers.data]);
@@ -132,16 +134,10 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
     });
   }, []);
 
-  const startBulk = async (choice: BulkChoice) => {
-    const accepted = await bulkOpen(api, kiosk.id, {
-      lockers: choice.plan.open,
-      release: choice.release,
-      exclude_vip: choice.excludeVip,
-      ...(choice.staggerMs === undefined ? {} : { stagger_ms: choice.staggerMs }),
-    });
-    setSelected(new Set());
-    setBulk({ status: 'running', lockers: choice.plan.open });
-    const toastId = toast.loading(t('lockers.bulk.running', { count: number(choice.plan.open.length) }));
+  /** Follows a batch command (bulk open, end of day) to its report, with a toast and the panel. */
+  const track = (accepted: CommandView, lockersOpened: number[]) => {
+    setBulk({ status: 'running', lockers: lockersOpened });
+    const toastId = toast.loading(t('lockers.bulk.running', { count: number(lockersOpened.length) }));
     void waitForCommand(api, accepted.id).then(
       (command) => {
         const rows = isBatchResult(command.result) ? command.result.rows : [];
@@ -158,6 +154,23 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
         toast.error(t('lockers.command.failed_with', { reason: message }), { id: toastId });
       },
     );
+  };
+
+  const startBulk = async (choice: BulkChoice) => {
+    const accepted = await bulkOpen(api, kiosk.id, {
+      lockers: choice.plan.open,
+      release: choice.release,
+      exclude_vip: choice.excludeVip,
+      ...(choice.staggerMs === undefined ? {} : { stagger_ms: choice.staggerMs }),
+    });
+    setSelected(new Set());
+    track(accepted, choice.plan.open);
+  };
+
+  // End of day opens and frees every owned locker that is not VIP (PRODUCT.md §3.3).
+  const endOfDayLockers = all.filter((l) => l.stored_state === 'owned' && !l.vip).map((l) => l.number);
+  const startEndOfDay = async () => {
+    track(await endOfDay(api, kiosk.id), endOfDayLockers);
   };
 
   return (
@@ -249,6 +262,18 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
           {t('lockers.shown', { shown: number(visible.length), total: number(all.length) })}
           {canBulk && selected.size > 0 && ` · ${t('lockers.selected', { count: number(selected.size) })}`}
         </p>
+        {canBulk && (
+          <Button
+            variant="secondary"
+            className="ml-auto"
+            data-testid="end-of-day"
+            onClick={() => {
+              setClosingDay(true);
+            }}
+          >
+            {t('lockers.eod.button')}
+          </Button>
+        )}
         {canBulk && selected.size > 0 && (
           <div className="flex gap-2">
             <Button
@@ -309,6 +334,26 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
         onClose={() => {
           setSearch({});
         }}
+      />
+      <ConfirmDialog
+        open={closingDay}
+        onOpenChange={setClosingDay}
+        title={t('lockers.eod.title', { kiosk: kiosk.name })}
+        description={
+          <p data-testid="eod-summary">
+            {endOfDayLockers.length === 0
+              ? t('lockers.eod.none', { kiosk: kiosk.name })
+              : t('lockers.eod.body', {
+                  kiosk: kiosk.name,
+                  count: number(endOfDayLockers.length),
+                  lockers: endOfDayLockers.join(', '),
+                })}
+          </p>
+        }
+        confirmLabel={t('lockers.eod.confirm')}
+        destructive
+        confirmDisabled={endOfDayLockers.length === 0}
+        onConfirm={startEndOfDay}
       />
       {confirming && (
         <BulkOpenDialog
