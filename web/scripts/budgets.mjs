@@ -1,4 +1,5 @@
 // @ts-check
+/* global document -- used inside page.waitForFunction, which runs in the browser */
 // The web budgets of PRODUCT.md §15 and the web-interfaces issue, measured on the built app:
 //
 //   node scripts/budgets.mjs            initial JavaScript per page, gzipped (needs `npm run build`)
