@@ -114,6 +114,9 @@ describe('staff panel against the real server', { timeout: 240_000 }, () => {
     await assertServesPanel(server);
     admin = await session(server.baseUrl, 'admin', ADMIN_PASSWORD);
     kioskToken = await pairKiosk(server.baseUrl, admin, 'men');
+    // The men's kiosk checks in, so the panel has one kiosk online and one offline.
+    const beat = await call(server.baseUrl, 'POST', '/api/kiosk/heartbeat', { bearer: kioskToken, body: {} });
+    assert.equal(beat.status, 200, `POST /api/kiosk/heartbeat: ${JSON.stringify(beat.body)}`);
     await addUser(server.dataDir, AUDITOR.username, 'auditor', AUDITOR.password);
     ({ browser, page } = await launchBrowser(server.baseUrl));
     await page.setViewportSize(VIEWPORT);
@@ -134,6 +137,8 @@ describe('staff panel against the real server', { timeout: 240_000 }, () => {
       await setTheme('light');
       // The demo has men's locker 7 held for five hours: overdue.
       assert.equal((await page.getByTestId('tile-overdue-value').textContent())?.trim(), '1');
+      assert.equal((await page.getByTestId('tile-offline-value').textContent())?.trim(), '1 of 2');
+      assert.match((await page.getByTestId('tile-offline').textContent()) ?? '', /Women's changing room/);
       const attention = page.getByTestId('attention-list');
       await attention.waitFor();
       assert.match((await attention.textContent()) ?? '', /Men's changing room, locker 7\s*Overdue/);

@@ -60,7 +60,7 @@ export function DashboardPage() {
               ))}
             </div>
           </section>
-          <div className="grid gap-6 lg:grid-cols-2">
+          <div className="grid items-start gap-6 lg:grid-cols-2">
             <Attention kiosks={kiosks.data} />
             <RecentEvents kioskNames={new Map(kiosks.data.map((k) => [k.id, k.name]))} />
           </div>

@@ -2,23 +2,24 @@ import { useCallback, useMemo, useState } from 'react';
 import { NavLink, useParams, useSearchParams } from 'react-router';
 import { useApi } from '../../api/context';
 import type { KioskItem } from '../../api/kiosks';
-import { bulkOpen, endOfDay, isBatchResult, type BatchRow, type CommandView } from '../../api/lockers';
+import { bulkOpen, endOfDay, isBatchResult, type CommandView } from '../../api/lockers';
 import { LockerTile } from '../../components/LockerTile';
 import { PageHeader } from '../../components/layout/PageHeader';
-import { LOCKER_FILTER_STATES, matchesFilter, type LockerFilter } from './filter';
 import { Button } from '../../components/ui/button';
 import { Checkbox } from '../../components/ui/checkbox';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog';
-import { Input, Label } from '../../components/ui/input';
-import { Select } from '../../components/ui/select';
+import { Label } from '../../components/ui/input';
 import { toast } from '../../components/ui/toaster';
 import { useErrorText, waitForCommand } from '../../hooks/useCommandRunner';
 import { useKiosks, useLiveKioskCounts } from '../../hooks/useKiosks';
 import { useLockerStream, useLockers } from '../../hooks/useLockers';
 import { useCan } from '../../hooks/useRole';
-import { useI18n, type MessageKey } from '../../i18n';
+import { useI18n } from '../../i18n';
 import { cn } from '../../lib/cn';
 import { BulkOpenDialog, type BulkChoice } from './BulkOpenDialog';
+import { BulkResult, type BulkRun } from './BulkResult';
+import { matchesFilter, type LockerFilter } from './filter';
+import { LockerFilters } from './LockerFilters';
 import { LockerDrawer } from './LockerDrawer';
 
 export function LockersPage() {
@@ -81,21 +82,6 @@ export function LockersPage() {
     </>
   );
 }
-
-type BulkRun =
-  | { status: 'running'; lockers: number[] }
-  | { status: 'done'; command: CommandView; rows: BatchRow[] }
-  | { status: 'failed'; message: string };
-
-const RESULT_TEXT: Record<BatchRow['result'], MessageKey> = {
-  opened: 'lockers.result.opened',
-  opened_and_freed: 'lockers.result.opened_and_freed',
-  skipped_vip: 'lockers.result.skipped_vip',
-  skipped_blocked: 'lockers.result.skipped_blocked',
-  busy: 'lockers.result.busy',
-  not_found: 'lockers.result.not_found',
-  failed: 'lockers.result.failed',
-};
 
 function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
   const { t, number } = useI18n();
@@ -175,64 +161,7 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
 
   return (
     <section aria-label={kiosk.name} className="space-y-4">
-      <form
-        role="search"
-        className="flex flex-wrap items-end gap-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-        }}
-      >
-        <div className="w-full space-y-1 sm:w-64">
-          <Label htmlFor="locker-search">{t('lockers.filter.search')}</Label>
-          <Input
-            id="locker-search"
-            type="search"
-            value={filter.text}
-            placeholder={t('lockers.filter.search_placeholder')}
-            onChange={(e) => {
-              setFilter({ ...filter, text: e.target.value });
-            }}
-          />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="locker-state">{t('lockers.filter.state')}</Label>
-          <Select
-            id="locker-state"
-            value={filter.state}
-            onChange={(e) => {
-              const state = LOCKER_FILTER_STATES.find((s) => s === e.target.value) ?? 'all';
-              setFilter({ ...filter, state });
-            }}
-          >
-            <option value="all">{t('common.all')}</option>
-            {LOCKER_FILTER_STATES.filter((s) => s !== 'all').map((s) => (
-              <option key={s} value={s}>
-                {t(`locker.${s}`)}
-              </option>
-            ))}
-          </Select>
-        </div>
-        <div className="flex min-h-10 items-center gap-2">
-          <Checkbox
-            id="filter-vip"
-            checked={filter.vip}
-            onCheckedChange={(checked) => {
-              setFilter({ ...filter, vip: checked === true });
-            }}
-          />
-          <Label htmlFor="filter-vip">{t('lockers.filter.vip')}</Label>
-        </div>
-        <div className="flex min-h-10 items-center gap-2">
-          <Checkbox
-            id="filter-overdue"
-            checked={filter.overdue}
-            onCheckedChange={(checked) => {
-              setFilter({ ...filter, overdue: checked === true });
-            }}
-          />
-          <Label htmlFor="filter-overdue">{t('lockers.filter.overdue')}</Label>
-        </div>
-      </form>
+      <LockerFilters filter={filter} onChange={setFilter} />
 
       <div className="flex min-h-10 flex-wrap items-center gap-3 text-sm">
         {canBulk && (
@@ -366,50 +295,5 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
         />
       )}
     </section>
-  );
-}
-
-function BulkResult({ run, onDismiss }: { run: BulkRun; onDismiss: () => void }) {
-  const { t, number } = useI18n();
-  return (
-    <div
-      data-testid="bulk-result"
-      data-status={run.status}
-      role="status"
-      className="rounded-lg border border-slate-300 bg-white p-3 text-sm dark:border-slate-600 dark:bg-slate-900"
-    >
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <p className="font-medium">
-          {run.status === 'running'
-            ? t('lockers.bulk.running_list', { lockers: run.lockers.join(', ') })
-            : run.status === 'failed'
-              ? t('lockers.command.failed_with', { reason: run.message })
-              : t('lockers.bulk.finished', {
-                  opened: number(
-                    run.rows.filter((r) => r.result === 'opened' || r.result === 'opened_and_freed').length,
-                  ),
-                  failed: number(run.rows.filter((r) => r.result === 'failed').length),
-                })}
-        </p>
-        {run.status !== 'running' && (
-          <Button variant="ghost" size="sm" onClick={onDismiss}>
-            {t('common.close')}
-          </Button>
-        )}
-      </div>
-      {run.status === 'done' && run.rows.length > 0 && (
-        <ul className="mt-2 flex flex-wrap gap-2">
-          {run.rows.map((row) => (
-            <li
-              key={row.locker}
-              data-result={row.result}
-              className="rounded bg-slate-100 px-2 py-0.5 dark:bg-slate-800"
-            >
-              {t('lockers.result.row', { number: row.locker, result: t(RESULT_TEXT[row.result]) })}
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
   );
 }

@@ -18,10 +18,11 @@ export function matchesFilter(locker: PanelLocker, filter: LockerFilter): boolea
   const text = filter.text.trim().toLocaleLowerCase();
   if (text === '') return true;
   const hint = (locker.owner_hint ?? '').replace(/^\u2026/, '').toLocaleLowerCase();
+  // A card hint is four characters: a shorter query would match half the room by accident.
+  const card = text.replace(/^\u2026|^\.\.\./, '');
   return (
-    String(locker.number) === text ||
     String(locker.number).startsWith(text) ||
     (locker.name ?? '').toLocaleLowerCase().includes(text) ||
-    (hint !== '' && hint.includes(text.replace(/^\u2026|^\.\.\./, '')))
+    (hint !== '' && card.length >= 3 && hint.includes(card))
   );
 }
