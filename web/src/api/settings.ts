@@ -21,6 +21,8 @@ export interface FlowField {
   max?: number;
   /** Decimals allowed in the shown unit. */
   step?: number;
+  /** The value an empty setting (`null`) means, shown in its place. */
+  nullAs?: number;
 }
 
 export const FLOW_KEYS = [
@@ -43,7 +45,7 @@ export type FlowKey = (typeof FLOW_KEYS)[number];
 
 export const FLOW_FIELDS: readonly FlowField[] = [
   { key: 'assignment_mode', kind: 'mode' },
-  { key: 'max_offered_lockers', kind: 'count', min: 0, max: 10000 },
+  { key: 'max_offered_lockers', kind: 'count', min: 0, max: 10000, nullAs: 0 },
   { key: 'max_lockers_per_credential', kind: 'count', min: 1, max: 100 },
   { key: 'selection_timeout', kind: SECONDS, min: 1, max: 3600 },
   { key: 'decision_timeout', kind: SECONDS, min: 1, max: 3600 },
@@ -187,7 +189,7 @@ export function setMasterPin(api: ApiClient, pin: string): Promise<void> {
 
 /** The value shown in a field's input for a stored value (seconds for durations). */
 export function toInput(field: FlowField, value: FlowValue): string {
-  if (value === null) return '';
+  if (value === null) return field.nullAs === undefined ? '' : String(field.nullAs);
   if (typeof value === 'string') return value;
   if (typeof field.kind === 'object') {
     return String(Math.round((value / field.kind.seconds) * 1000) / 1000);

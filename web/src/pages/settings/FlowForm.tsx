@@ -145,7 +145,7 @@ export function FlowForm({
           const unit = unitKey(field);
           const describedBy = [`${inputId}-help`, error ? `${inputId}-error` : ''].filter(Boolean).join(' ');
           return (
-            <li key={field.key} className="grid gap-2 py-3 md:grid-cols-[1fr_14rem_auto] md:items-start" data-testid={`setting-${field.key}`}>
+            <li key={field.key} className="grid gap-2 py-3 md:grid-cols-[1fr_16rem_auto] md:items-start" data-testid={`setting-${field.key}`}>
               <div>
                 <Label htmlFor={inputId}>{t(`settings.field.${field.key}`)}</Label>
                 <p id={`${inputId}-help`} className="text-xs text-slate-700 dark:text-slate-300">

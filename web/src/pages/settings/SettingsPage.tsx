@@ -102,7 +102,7 @@ function KioskCard({ kiosk, onSaved }: { kiosk: KioskSettings; onSaved: () => Pr
             flow={kiosk.flow}
             extraDirty={nameChanged ? { name: name.trim() } : undefined}
             extra={(errors) => (
-              <div className="grid gap-2 md:grid-cols-[1fr_14rem_auto] md:items-start">
+              <div className="grid gap-2 md:grid-cols-[1fr_16rem_auto] md:items-start">
                 <div>
                   <Label htmlFor={`${id}-name`}>{t('settings.kiosk_name')}</Label>
                   <p id={`${id}-name-help`} className="text-xs text-slate-700 dark:text-slate-300">
