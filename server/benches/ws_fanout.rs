@@ -24,6 +24,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const PASSWORD: &str = "bench-admin-password";
 
+/// Concurrent HTTP clients pushing broadcasts in the rate test.
+const PUSHERS: u64 = 64;
+
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -181,8 +184,13 @@ async fn connect(base: &str, token: &str) -> Ws {
         "cookie",
         format!("kioskhub_session={token}").parse().unwrap(),
     );
+    // Small buffers, like the server's: ten thousand clients with tungstenite's default 128 KiB
+    // read buffer spend the machine zeroing memory, and the load tool would measure itself.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
     for attempt in 0..5 {
-        match tokio_tungstenite::connect_async(req.clone()).await {
+        match tokio_tungstenite::connect_async_with_config(req.clone(), Some(config), false).await {
             Ok((mut ws, _)) => {
                 let _welcome = ws.next().await;
                 return ws;
@@ -208,6 +216,21 @@ async fn connect_many(base: &str, token: &str, n: usize) -> Vec<Ws> {
         out.extend(batch);
     }
     out
+}
+
+/// The JSON string value right after `key` (which ends with the opening quote) in `text`.
+fn text_after<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let rest = &text[text.find(key)? + key.len()..];
+    Some(&rest[..rest.find('"')?])
+}
+
+/// The unsigned integer right after `key` in `text`.
+fn number_after(text: &str, key: &str) -> Option<u64> {
+    let rest = &text[text.find(key)? + key.len()..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -274,7 +297,14 @@ async fn fanout(clients: usize) {
                         && t.contains("\"locker_state_changed\"")
                         && !t.contains("\"seq\":null")
                     {
-                        return t0.get().map(|t| t.elapsed().as_secs_f64() * 1000.0);
+                        // From the change's commit (its `ts`, same clock) and from the scan.
+                        let committed = text_after(&t, "\"ts\":\"")
+                            .and_then(kioskhub::time::parse_rfc3339)
+                            .expect("a stored message has its ts");
+                        let from_commit = (kioskhub::time::now_ms() - committed) as f64;
+                        return t0
+                            .get()
+                            .map(|t| (from_commit, t.elapsed().as_secs_f64() * 1000.0));
                     }
                 }
                 None
@@ -283,17 +313,20 @@ async fn fanout(clients: usize) {
         .collect();
     t0.set(Instant::now()).unwrap();
     take(&server.base, &kiosk, "0FA0000001", 1).await;
-    let mut lat = Vec::new();
+    let mut from_commit = Vec::new();
+    let mut from_scan = Vec::new();
     for r in readers {
-        if let Some(ms) = r.await.unwrap() {
-            lat.push(ms);
+        if let Some((commit_ms, scan_ms)) = r.await.unwrap() {
+            from_commit.push(commit_ms);
+            from_scan.push(scan_ms);
         }
     }
     let peak = server.rss_mb();
     println!(
-        "ws_fanout clients={clients}: connected in {connect_s:.1} s; one change reached {}/{clients}: {}; server RSS idle {idle:.1} MB, with clients {connected_rss:.1} MB, after fan-out {peak:.1} MB",
-        lat.len(),
-        summary(lat)
+        "ws_fanout clients={clients}: connected in {connect_s:.1} s; one change reached {}/{clients}: from its commit {}; from the scan (incl. the relay pulse) {}; server RSS idle {idle:.1} MB, with clients {connected_rss:.1} MB, after fan-out {peak:.1} MB",
+        from_commit.len(),
+        summary(from_commit),
+        summary(from_scan)
     );
 }
 
@@ -309,23 +342,28 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64) {
         .map(|mut ws| {
             tokio::spawn(async move {
                 let mut lat = Vec::new();
-                let mut last_seq: Option<i64> = None;
+                let mut last_seq: Option<u64> = None;
                 let mut gaps = 0u64;
                 // Generous: the pushers may fall behind the target rate on a busy machine.
                 let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds * 20 + 30);
                 while (lat.len() as u64) < total {
                     match tokio::time::timeout_at(deadline, ws.next()).await {
                         Ok(Some(Ok(Message::Text(t)))) => {
-                            let v: Value = serde_json::from_str(&t).unwrap();
-                            if v["type"] != "broadcast" {
+                            // A thousand readers share two cores with the server: read the two
+                            // numbers without parsing the whole message.
+                            if !t.contains("\"type\":\"broadcast\"") {
                                 continue;
                             }
-                            let seq = v["seq"].as_i64().unwrap();
+                            let (Some(seq), Some(sent)) = (
+                                number_after(&t, "\"seq\":"),
+                                number_after(&t, "\"sent_us\":"),
+                            ) else {
+                                panic!("a broadcast without seq or sent_us: {t}");
+                            };
                             if last_seq.is_some_and(|l| seq != l + 1) {
                                 gaps += 1;
                             }
                             last_seq = Some(seq);
-                            let sent = v["data"]["sent_us"].as_u64().unwrap();
                             lat.push((epoch.elapsed().as_micros() as u64 - sent) as f64 / 1000.0);
                         }
                         Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Err(_) | Ok(Some(Err(_))) => {
@@ -340,13 +378,13 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64) {
         })
         .collect();
     let sent = Arc::new(AtomicU64::new(0));
-    let senders: Vec<_> = (0..32)
+    let senders: Vec<_> = (0..PUSHERS)
         .map(|w| {
             let admin = admin.clone();
             let sent = sent.clone();
             tokio::spawn(async move {
-                let interval = Duration::from_secs_f64(32.0 / per_sec as f64);
-                let mut next = tokio::time::Instant::now() + interval.mul_f64(w as f64 / 32.0);
+                let interval = Duration::from_secs_f64(PUSHERS as f64 / per_sec as f64);
+                let mut next = tokio::time::Instant::now() + interval.mul_f64(w as f64 / PUSHERS as f64);
                 loop {
                     if sent.fetch_add(1, Ordering::Relaxed) >= total {
                         return;

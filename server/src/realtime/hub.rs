@@ -335,17 +335,26 @@ impl Hub {
         }
     }
 
-    /// Record a publish → socket-write latency sample.
-    pub fn record_latency(&self, ns: Namespace, published: Instant) {
-        let us = u32::try_from(published.elapsed().as_micros()).unwrap_or(u32::MAX);
-        self.ns(ns).sent.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("kioskhub_ws_messages_sent_total", "namespace" => ns.path()).increment(1);
-        metrics::histogram!("kioskhub_ws_publish_to_write_seconds").record(f64::from(us) / 1e6);
-        let mut samples = self.0.latencies.lock().expect("latency lock poisoned");
-        if samples.len() == SAMPLES {
-            samples.pop_front();
+    /// Record the publish → socket-write latency of messages written together, with one lock and
+    /// one counter update for the batch.
+    pub fn record_latencies(&self, ns: Namespace, published: &[Instant]) {
+        if published.is_empty() {
+            return;
         }
-        samples.push_back(us);
+        let written = Instant::now();
+        let n = published.len() as u64;
+        self.ns(ns).sent.fetch_add(n, Ordering::Relaxed);
+        metrics::counter!("kioskhub_ws_messages_sent_total", "namespace" => ns.path()).increment(n);
+        let histogram = metrics::histogram!("kioskhub_ws_publish_to_write_seconds");
+        let mut samples = self.0.latencies.lock().expect("latency lock poisoned");
+        for at in published {
+            let us = u32::try_from(written.duration_since(*at).as_micros()).unwrap_or(u32::MAX);
+            histogram.record(f64::from(us) / 1e6);
+            if samples.len() == SAMPLES {
+                samples.pop_front();
+            }
+            samples.push_back(us);
+        }
     }
 
     /// The status document of `GET /api/websocket/status`.

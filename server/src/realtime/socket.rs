@@ -13,7 +13,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 pub const MAX_ROOMS: usize = 50;
 /// A client that does not take a message within this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// At most this many queued messages are written together (one flush, one latency record).
+const BATCH: usize = 32;
 /// How often a staff connection re-checks that its session is still live.
 const RECHECK_EVERY: Duration = Duration::from_secs(60);
 /// Close code for "credential revoked or session ended" (application range).
@@ -180,6 +182,17 @@ async fn send(socket: &mut WebSocket, msg: Message) -> bool {
     )
 }
 
+/// Send queued messages as frames written back to back and flushed once, with one deadline.
+async fn send_all(socket: &mut WebSocket, batch: &[std::sync::Arc<super::hub::Outgoing>]) -> bool {
+    let write = async {
+        for out in batch {
+            socket.feed(Message::Text(out.text.clone())).await?;
+        }
+        socket.flush().await
+    };
+    matches!(tokio::time::timeout(SEND_TIMEOUT, write).await, Ok(Ok(())))
+}
+
 /// Replay stored messages after `since` up to `until`; returns the last sequence sent, or `None`
 /// when the client must resync (its `since` is older than what is kept, or in the future).
 async fn replay(
@@ -265,22 +278,33 @@ async fn run(
     let mut recheck = tokio::time::interval(RECHECK_EVERY);
     recheck.tick().await;
     let mut last_pong = Instant::now();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut published = Vec::with_capacity(BATCH);
     while ok {
         tokio::select! {
             msg = queue.recv() => match msg {
                 Some(out) => {
-                    if out.seq.is_some_and(|s| s <= last_sent) {
+                    // Whatever else is already queued goes out with it, flushed once.
+                    batch.clear();
+                    batch.push(out);
+                    while batch.len() < BATCH && let Ok(more) = queue.try_recv() {
+                        batch.push(more);
+                    }
+                    batch.retain(|out| !out.seq.is_some_and(|s| s <= last_sent));
+                    if batch.is_empty() {
                         continue;
                     }
                     // A client that stops reading is not waited for: a kick (its queue
                     // overflowed meanwhile) or the send deadline ends it.
                     tokio::select! {
-                        sent = send(&mut socket, Message::Text(out.text.clone())) => ok = sent,
+                        sent = send_all(&mut socket, &batch) => ok = sent,
                         () = client.kick.notified() => break,
                     }
                     if ok {
-                        hub.record_latency(ns, out.published);
-                        if let Some(s) = out.seq {
+                        published.clear();
+                        published.extend(batch.iter().map(|out| out.published));
+                        hub.record_latencies(ns, &published);
+                        if let Some(s) = batch.iter().rev().find_map(|out| out.seq) {
                             last_sent = s;
                         }
                     }
