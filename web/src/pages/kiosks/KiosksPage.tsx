@@ -84,6 +84,11 @@ function useTelemetryValue(): (key: string, value: unknown) => string {
     }
     if (typeof value === 'string') return value;
     if (typeof value === 'boolean') return value ? t('common.yes') : t('common.no');
+    if (typeof value === 'object' && value !== null && 'width' in value && 'height' in value) {
+      // A screen: 800 × 480.
+      const { width, height } = value;
+      if (typeof width === 'number' && typeof height === 'number') return `${number(width)} × ${number(height)}`;
+    }
     return JSON.stringify(value);
   };
 }
@@ -181,6 +186,14 @@ function KioskPanel({ kiosk }: { kiosk: KioskItem }) {
   );
 }
 
+/** A device's own words about itself, when the server has them (name, browser, address). */
+function deviceLabel(device: PairedDevice): string | undefined {
+  const parts = ['name', 'user_agent', 'ip']
+    .map((key) => device[key])
+    .filter((v): v is string => typeof v === 'string' && v !== '');
+  return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
 const credentialsKey = (kiosk: string) => [...KIOSKS_KEY, kiosk, 'credentials'] as const;
 
 /** Paired devices: from `paired_devices` when the list carries them, else (admins) the credentials. */
@@ -223,6 +236,7 @@ function Devices({ kiosk }: { kiosk: KioskItem }) {
             return (
               <li key={device.id} className="flex flex-wrap items-center justify-between gap-2 py-2" data-device={device.id}>
                 <div>
+                  {deviceLabel(device) && <p className="font-medium break-words">{deviceLabel(device)}</p>}
                   <p className="font-mono text-xs break-all">{device.id}</p>
                   <p className="text-xs text-slate-700 dark:text-slate-300">
                     {device.created_at && t('kiosks.devices.paired', { time: formatDateTime(device.created_at) })}
