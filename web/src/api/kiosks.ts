@@ -12,7 +12,7 @@ export interface Telemetry {
   app_version?: string | null;
   uptime_s?: number | null;
   user_agent?: string | null;
-  screen?: string | null;
+  screen?: string | { width: number; height: number } | null;
   language?: string | null;
   memory_mb?: number | null;
   disk_free_mb?: number | null;
