@@ -17,8 +17,13 @@ const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
  * @param {{ include?: string }} [options]
  */
 export async function assertAccessible(page, screen, options = {}) {
-  // Check the settled screen, not one caught halfway through a transition.
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  // Check the settled screen, not one caught halfway through a transition (endless animations,
+  // like a pulsing status dot, never settle and are left alone).
+  await page.waitForFunction(() =>
+    document
+      .getAnimations()
+      .every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  );
   const loaded = await page.evaluate(() => 'axe' in window);
   // Evaluated through the DevTools protocol, which the page's strict CSP (no inline scripts) does
   // not govern, unlike an injected <script> tag.

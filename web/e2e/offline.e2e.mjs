@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { pairingCode, staffSession } from './api.mjs';
 import { assertAccessible } from './axe.mjs';
 import {
   ADMIN_PASSWORD,
@@ -86,5 +87,34 @@ describe('offline panel', () => {
       server = await restartServer(server);
       await banner.waitFor({ state: 'detached', timeout: 15_000 });
       assert.equal(await count(men, 'free'), free);
+    }));
+
+  test('the kiosk screen reloads from the cache with the hub down and says it is offline', () =>
+    step(current, async () => {
+      assert.ok(server && browser);
+      const admin = await staffSession(server.baseUrl);
+      const context = await browser.newContext({ baseURL: server.baseUrl });
+      try {
+        const kiosk = await context.newPage();
+        await kiosk.goto(`/kiosk/pair?code=${await pairingCode(server.baseUrl, admin, 'women')}`);
+        await kiosk.getByTestId('kiosk-idle').waitFor();
+        await kiosk.evaluate(async () => {
+          await navigator.serviceWorker.ready;
+        });
+        await kiosk.reload();
+        await kiosk.getByTestId('kiosk-idle').waitFor();
+        assert.ok(await kiosk.evaluate(() => navigator.serviceWorker.controller !== null), 'kiosk is controlled');
+
+        await stopProcess(server);
+        await kiosk.reload();
+        await kiosk.getByTestId('kiosk-idle').waitFor();
+        await kiosk.getByTestId('kiosk-offline').waitFor({ timeout: 15_000 });
+        await assertAccessible(kiosk, 'offline kiosk');
+
+        server = await restartServer(server);
+        await kiosk.getByTestId('kiosk-offline').waitFor({ state: 'detached', timeout: 20_000 });
+      } finally {
+        await context.close();
+      }
     }));
 });

@@ -7,9 +7,13 @@ import { kioskApi } from './api';
 import { HelpQueue } from './helpQueue';
 import { KioskApp } from './KioskApp';
 import './kiosk.css';
+import { registerServiceWorker } from '../lib/serviceWorker';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('kiosk.html has no #root element');
+
+// The screen and its dictionaries load from the service worker's cache when the hub is away.
+registerServiceWorker();
 
 const helpQueue = new HelpQueue(kioskApi.help, window.localStorage);
 
