@@ -12,7 +12,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { assertAccessible } from './axe.mjs';
-import { addUser, call, pairKiosk, session, takeLocker } from './panel-support.mjs';
+import { call, pairKiosk, staffSession } from './api.mjs';
+import { addUser, takeLockerTimed } from './panel-support.mjs';
 import {
   ADMIN_PASSWORD,
   assertServesPanel,
@@ -112,7 +113,7 @@ describe('staff panel against the real server', { timeout: 240_000 }, () => {
     killOnExit(current);
     await waitForHealth(server);
     await assertServesPanel(server);
-    admin = await session(server.baseUrl, 'admin', ADMIN_PASSWORD);
+    admin = await staffSession(server.baseUrl, 'admin', ADMIN_PASSWORD);
     kioskToken = await pairKiosk(server.baseUrl, admin, 'men');
     // The men's kiosk checks in, so the panel has one kiosk online and one offline.
     const beat = await call(server.baseUrl, 'POST', '/api/kiosk/heartbeat', { bearer: kioskToken, body: {} });
@@ -185,7 +186,7 @@ describe('staff panel against the real server', { timeout: 240_000 }, () => {
             }
           }).observe(el, { attributes: true });
         }, n);
-        const times = await takeLocker(baseUrl(), kioskToken, card, n);
+        const times = await takeLockerTimed(baseUrl(), kioskToken, card, n);
         await waitForTileState(n, 'owned');
         const seen = await page.evaluate(() => /** @type {any} */ (globalThis).e2eTile);
         assert.ok(seen.changedAt > 0, 'the page noted the change');
