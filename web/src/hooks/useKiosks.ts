@@ -41,3 +41,17 @@ export function useLiveKioskCounts(): void {
     onResync: refresh,
   });
 }
+
+/**
+ * Refetches the kiosks when one goes online or offline (`system_status` on `/ws/events`). Only
+ * roles with `system:logs` may join that namespace; the others rely on the refetch interval.
+ */
+export function useLiveKioskStatus(): void {
+  const queryClient = useQueryClient();
+  useRealtime('events', {
+    type: 'system_status',
+    onEvent: (event) => {
+      if (event.data.component === 'kiosk') void queryClient.invalidateQueries({ queryKey: KIOSKS_KEY });
+    },
+  });
+}

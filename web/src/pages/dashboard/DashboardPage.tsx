@@ -13,6 +13,7 @@ import type { KioskItem } from '../../api/kiosks';
 import { listEvents, type PanelLocker } from '../../api/lockers';
 import { EventLine } from '../../components/EventLine';
 import { KioskCard } from '../../components/KioskCard';
+import { LiveKioskStatus } from '../../components/LiveKioskStatus';
 import { PageHeader } from '../../components/layout/PageHeader';
 import { STATE_LOOK } from '../../components/lockerStates';
 import { Button } from '../../components/ui/button';
@@ -34,6 +35,7 @@ export function DashboardPage() {
   return (
     <>
       <PageHeader title={t('nav.dashboard')} />
+      <LiveKioskStatus />
       {kiosks.isPending ? (
         <p role="status" className="text-slate-700 dark:text-slate-300">
           {t('panel.loading')}

@@ -11,6 +11,7 @@ import {
   type PairedDevice,
   type Telemetry,
 } from '../../api/kiosks';
+import { LiveKioskStatus } from '../../components/LiveKioskStatus';
 import { PageHeader } from '../../components/layout/PageHeader';
 import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
@@ -33,6 +34,7 @@ export function KiosksPage() {
   return (
     <>
       <PageHeader title={t('nav.kiosks')} description={t('kiosks.page.description')} />
+      <LiveKioskStatus />
       {kiosks.isPending ? (
         <p role="status">{t('panel.loading')}</p>
       ) : kiosks.isError ? (
