@@ -325,6 +325,10 @@ describe('staff panel against the real server', { timeout: 240_000 }, () => {
       assert.match((await dialog.getByTestId('pairing-expiry').textContent()) ?? '', /Expires in (10:00|9:[0-5]\d)/);
       const url = await dialog.getByTestId('pairing-url').inputValue();
       assert.equal(url, `${baseUrl()}/kiosk/pair?code=${code}`);
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl() });
+      await dialog.getByRole('button', { name: 'Copy' }).click();
+      await page.getByText('Pairing URL copied.').waitFor();
+      assert.equal(await page.evaluate(() => globalThis.navigator.clipboard.readText()), url);
       await page.keyboard.press('Escape');
 
       await men.getByRole('button', { name: 'Revoke' }).click();
