@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import type { Kiosk, LockerCounts } from '../api/types';
 import { cn } from '../lib/cn';
 import { formatDateTime, useI18n, type MessageKey } from '../i18n';
@@ -22,7 +23,12 @@ export function KioskCard({ kiosk }: { kiosk: Kiosk }) {
       <header className="flex items-start justify-between gap-3">
         <div>
           <h3 id={headingId} className="font-semibold">
-            {kiosk.name}
+            <Link
+              to={`/lockers/${encodeURIComponent(kiosk.id)}`}
+              className="hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 dark:focus-visible:outline-blue-300"
+            >
+              {kiosk.name}
+            </Link>
           </h3>
           <p className="text-xs text-slate-600 dark:text-slate-400">
             {kiosk.last_heartbeat
