@@ -12,7 +12,7 @@ import { ApiProvider } from '../../api/context';
 import type { HelpDetail, HelpRequest } from '../../api/help';
 import type { Role } from '../../api/types';
 import { App } from '../../App';
-import { AuthProvider } from '../../auth/auth';
+import { AuthProvider, useAuth } from '../../auth/auth';
 import { stopSharedRealtimeClients } from '../../realtime/useRealtime';
 import { startProtocolServer, type ProtocolServer } from '../../test/realtimeServer';
 import { HelpPage } from './HelpPage';
@@ -101,6 +101,12 @@ function newApi(s: ProtocolServer) {
   return api;
 }
 
+/** Shows when `GET /auth/me` has answered, so a test can wait for the role to be known. */
+function AuthReady() {
+  const { state } = useAuth();
+  return state.status === 'signed_in' ? <p data-testid="signed-in">{state.user.role}</p> : null;
+}
+
 /** The Help Center alone (no shell), signed in through `GET /auth/me`. */
 function renderHelpPage(s: ProtocolServer, path: string) {
   const api = newApi(s);
@@ -109,6 +115,7 @@ function renderHelpPage(s: ProtocolServer, path: string) {
     <ApiProvider client={api}>
       <QueryClientProvider client={queryClient}>
         <AuthProvider>
+          <AuthReady />
           <MemoryRouter initialEntries={[path]}>
             <Routes>
               <Route path="/help/:id?" element={<HelpPage />} />
@@ -199,6 +206,7 @@ describe('Help Center detail', () => {
   it('shows an auditor everything but no assign, resolve or reopen', async () => {
     const s = await startHelpServer('auditor');
     renderHelpPage(s, '/help/7');
+    expect(await screen.findByTestId('signed-in')).toHaveTextContent('auditor');
     const sheet = await screen.findByRole('dialog');
     await within(sheet).findByText('Door stuck');
     expect(within(sheet).getByTestId('help-history')).toHaveTextContent('Created');
