@@ -93,6 +93,14 @@ async function assertNotReloaded() {
   assert.equal(await page.evaluate(() => globalThis.document.body.dataset.e2eMark), 'loaded once');
 }
 
+/**
+ * The page's `/ws/lockers` sockets, oldest first (it also opens other namespaces, e.g. `/ws/help`).
+ * @param {number} [from] index in `sockets` to start at
+ */
+function lockerSockets(from = 0) {
+  return sockets.slice(from).filter((s) => new URL(s.url).pathname === '/ws/lockers');
+}
+
 /** @param {string} text */
 function parse(text) {
   try {
@@ -138,7 +146,7 @@ describe('live locker counts against the real server', { timeout: 120_000 }, () 
       await page.evaluate(() => (globalThis.document.body.dataset.e2eMark = 'loaded once'));
       ownedBefore = await count(men, 'owned');
 
-      const first = sockets[0];
+      const first = lockerSockets()[0];
       assert.ok(first, 'the panel opened a WebSocket');
       const firstUrl = new URL(first.url);
       assert.equal(firstUrl.pathname, '/ws/lockers');
@@ -164,7 +172,7 @@ describe('live locker counts against the real server', { timeout: 120_000 }, () 
       const men = page.getByTestId('kiosk-card-men');
       const before = sockets.length;
       const lastSeq = Math.max(
-        ...(sockets.at(-1)?.frames ?? []).map((f) => parse(f)?.seq).filter((s) => typeof s === 'number'),
+        ...(lockerSockets().at(-1)?.frames ?? []).map((f) => parse(f)?.seq).filter((s) => typeof s === 'number'),
       );
       assert.ok(Number.isInteger(lastSeq) && lastSeq > 0, `the page saw stored messages (last seq ${lastSeq})`);
 
@@ -186,7 +194,7 @@ describe('live locker counts against the real server', { timeout: 120_000 }, () 
       await waitForCount(men, 'owned', ownedBefore + 2);
       await assertNotReloaded();
 
-      const reconnected = sockets.slice(before).find((s) => !s.closed && s.frames.length > 0);
+      const reconnected = lockerSockets(before).find((s) => !s.closed && s.frames.length > 0);
       assert.ok(reconnected, 'the page opened a new WebSocket');
       const url = new URL(reconnected.url);
       assert.ok(url.searchParams.get('ticket'), 'a fresh ticket');
