@@ -1,19 +1,35 @@
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { isApiError, type ApiClient } from './api/client';
 import { ApiProvider } from './api/context';
-import { AuthProvider, RequireAuth, useAuth } from './auth/auth';
+import { AuthProvider, RequireAuth, Splash, useAuth } from './auth/auth';
 import { AppShell } from './components/layout/AppShell';
 import { DashboardPage } from './pages/dashboard/DashboardPage';
-import { EventsPage } from './pages/events/EventsPage';
-import { HardwarePage } from './pages/hardware/HardwarePage';
-import { HelpPage } from './pages/help/HelpPage';
-import { KiosksPage } from './pages/kiosks/KiosksPage';
 import { LockersPage } from './pages/lockers/LockersPage';
 import { LoginPage } from './pages/LoginPage';
-import { SettingsPage } from './pages/settings/SettingsPage';
-import { UsersPage } from './pages/users/UsersPage';
+
+// The pages a front desk opens first load with the panel; the others are fetched on first visit
+// (and precached by the service worker), keeping the initial script small.
+const HelpPage = lazy(() => import('./pages/help/HelpPage').then((m) => ({ default: m.HelpPage })));
+const KiosksPage = lazy(() =>
+  import('./pages/kiosks/KiosksPage').then((m) => ({ default: m.KiosksPage })),
+);
+const EventsPage = lazy(() =>
+  import('./pages/events/EventsPage').then((m) => ({ default: m.EventsPage })),
+);
+const UsersPage = lazy(() => import('./pages/users/UsersPage').then((m) => ({ default: m.UsersPage })));
+const SettingsPage = lazy(() =>
+  import('./pages/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })),
+);
+const HardwarePage = lazy(() =>
+  import('./pages/hardware/HardwarePage').then((m) => ({ default: m.HardwarePage })),
+);
+
+/** A page fetched on first visit, with a quiet placeholder meanwhile. */
+function Later({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Splash />}>{children}</Suspense>;
+}
 
 /** Fired when any query answers 401: the session has ended. */
 const SESSION_ENDED = 'kioskhub:session-ended';
@@ -62,12 +78,36 @@ export function App({ client }: { client: ApiClient }) {
             <Route element={<RequireAuth>{(user) => <AppShell user={user} />}</RequireAuth>}>
               <Route index element={<DashboardPage />} />
               <Route path="lockers/:kiosk?" element={<LockersPage />} />
-              <Route path="help/:id?" element={<HelpPage />} />
-              <Route path="kiosks" element={<KiosksPage />} />
-              <Route path="events" element={<EventsPage />} />
-              <Route path="users" element={<UsersPage />} />
-              <Route path="settings" element={<SettingsPage />} />
-              <Route path="hardware" element={<HardwarePage />} />
+              <Route path="help/:id?" element={
+                  <Later>
+                    <HelpPage />
+                  </Later>
+                } />
+              <Route path="kiosks" element={
+                  <Later>
+                    <KiosksPage />
+                  </Later>
+                } />
+              <Route path="events" element={
+                  <Later>
+                    <EventsPage />
+                  </Later>
+                } />
+              <Route path="users" element={
+                  <Later>
+                    <UsersPage />
+                  </Later>
+                } />
+              <Route path="settings" element={
+                  <Later>
+                    <SettingsPage />
+                  </Later>
+                } />
+              <Route path="hardware" element={
+                  <Later>
+                    <HardwarePage />
+                  </Later>
+                } />
             </Route>
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>
