@@ -408,6 +408,7 @@ pub async fn create_user(
         password_hash: password::hash(pw.to_owned()).await,
         active: true,
         created_at: now,
+        last_login_at: None,
     };
     let mut tx = store.begin().await?;
     tx.insert_user(&user).await?;

@@ -108,6 +108,7 @@ pub async fn login(
     let csrf = auth::new_token();
     let mut tx = state.store.begin().await?;
     tx.insert_session(
+        &uuid::Uuid::now_v7().to_string(),
         &auth::token_hash(&token),
         &user.id,
         &csrf,
@@ -116,6 +117,7 @@ pub async fn login(
         client.user_agent.as_deref(),
     )
     .await?;
+    tx.set_last_login(&user.id, now).await?;
     tx.commit().await?;
     metrics::counter!("kioskhub_logins_total", "result" => "succeeded").increment(1);
     audit("succeeded", Some(user.id.clone())).await;

@@ -10,6 +10,7 @@ pub mod lockers;
 mod openapi;
 pub mod realtime;
 pub mod system;
+pub mod users;
 
 use crate::app::AppState;
 use axum::Router;
@@ -18,7 +19,7 @@ use axum::handler::Handler;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use error::ApiError;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -93,6 +94,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/hardware", get(system::hardware))
         .route("/api/settings", get(system::settings))
         .route("/api/settings/master-pin", put(system::set_master_pin))
+        .route(
+            "/api/users",
+            get(users::list_users).post(users::create_user),
+        )
+        .route("/api/users/{id}", patch(users::update_user))
+        .route("/api/users/{id}/password", post(users::reset_password))
+        .route("/api/sessions", get(users::list_sessions))
+        .route("/api/sessions/{id}/revoke", post(users::revoke_session))
         .route("/api/ws/ticket", post(realtime::ticket))
         .route("/api/websocket/status", get(realtime::status))
         .route("/api/websocket/broadcast", post(realtime::broadcast))

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document at `/api/openapi.json` and Swagger UI at `/api/docs`, both served
 //! from the binary. Paths come from one table so the document lists every route.
 
-use super::{auth, help, kiosk, kiosks, lockers, system};
+use super::{auth, help, kiosk, kiosks, lockers, system, users};
 use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -337,6 +337,60 @@ const ROUTES: &[Route] = &[
         None,
     ),
     (
+        HttpMethod::Get,
+        "/api/users",
+        "users",
+        "Every staff account",
+        Staff("system:users"),
+        None,
+        Some("UserList"),
+    ),
+    (
+        HttpMethod::Post,
+        "/api/users",
+        "users",
+        "Create a staff account (201); {username, role, password}",
+        Staff("system:users"),
+        Some("CreateUser"),
+        Some("UserView"),
+    ),
+    (
+        HttpMethod::Patch,
+        "/api/users/{id}",
+        "users",
+        "Change a role or (de)activate; ends the user's sessions; {role?, active?}",
+        Staff("system:users"),
+        Some("UpdateUser"),
+        Some("UserView"),
+    ),
+    (
+        HttpMethod::Post,
+        "/api/users/{id}/password",
+        "users",
+        "Set a new password (204); signs the user out everywhere; {password}",
+        Staff("system:users"),
+        Some("ResetPassword"),
+        None,
+    ),
+    (
+        HttpMethod::Get,
+        "/api/sessions",
+        "users",
+        "Live staff sessions",
+        Staff("system:users"),
+        None,
+        Some("SessionList"),
+    ),
+    (
+        HttpMethod::Post,
+        "/api/sessions/{id}/revoke",
+        "users",
+        "End a session (204) and close its WebSockets",
+        Staff("system:users"),
+        None,
+        None,
+    ),
+    (
         HttpMethod::Post,
         "/api/ws/ticket",
         "realtime",
@@ -501,6 +555,12 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<lockers::Transfer>(&mut out);
     add::<lockers::BulkOpen>(&mut out);
     add::<system::MasterPin>(&mut out);
+    add::<users::UserView>(&mut out);
+    add::<users::UserList>(&mut out);
+    add::<users::CreateUser>(&mut out);
+    add::<users::UpdateUser>(&mut out);
+    add::<users::ResetPassword>(&mut out);
+    add::<users::SessionList>(&mut out);
     add::<super::realtime::Broadcast>(&mut out);
     add::<kiosk::Scan>(&mut out);
     add::<kiosk::Select>(&mut out);

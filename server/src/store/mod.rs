@@ -23,7 +23,7 @@ pub use help::{HelpFilter, HelpHistoryRow, HelpOrder, HelpRow, HelpUpdate, NewHe
 pub use kiosks::{CredentialRow, KioskRow, MasterLockout};
 pub use lockers::{LockerRow, LockerUpdate, LockerWiring};
 pub use realtime::{WsListener, WsRow};
-pub use users::{SessionRow, UserRow};
+pub use users::{SessionInfo, SessionRow, UserRow};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};

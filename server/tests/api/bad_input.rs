@@ -134,6 +134,33 @@ fn endpoints() -> Vec<Endpoint> {
             Some("pin"),
         ),
         e(
+            Admin,
+            post.clone(),
+            "/api/users",
+            json!({"username": "newcomer", "role": "staff", "password": "a-long-password"}),
+            json!({"username": 5, "role": "staff", "password": "a-long-password"}),
+            "username",
+            Some("username"),
+        ),
+        e(
+            Admin,
+            Method::PATCH,
+            "/api/users/no-such-user",
+            json!({"role": "staff", "active": false}),
+            json!({"active": "no"}),
+            "active",
+            None,
+        ),
+        e(
+            Admin,
+            post.clone(),
+            "/api/users/no-such-user/password",
+            json!({"password": "a-long-password"}),
+            json!({"password": 12_345_678_901_u64}),
+            "password",
+            Some("password"),
+        ),
+        e(
             Kiosk,
             post.clone(),
             "/api/kiosk/scan",
@@ -227,7 +254,9 @@ struct Snapshot {
     lockers: Vec<Value>,
     events: Value,
     credentials: usize,
-    master_pin_set: Value,
+    /// The whole settings document (the master PIN, site and kiosk settings).
+    settings: Value,
+    users: Value,
     heartbeat: Value,
     pulses: u64,
 }
@@ -368,11 +397,13 @@ impl Ctx {
         let (_, creds) = self.get("/api/kiosks/men/credentials").await;
         let (_, settings) = self.get("/api/settings").await;
         let (_, kiosks) = self.get("/api/kiosks").await;
+        let (_, users) = self.get("/api/users").await;
         Snapshot {
             lockers,
             events: events["items"].clone(),
             credentials: creds["items"].as_array().unwrap().len(),
-            master_pin_set: settings["master_pin_set"].clone(),
+            settings,
+            users: users["items"].clone(),
             heartbeat: kiosks["items"]
                 .as_array()
                 .unwrap()
@@ -393,9 +424,10 @@ impl Ctx {
             "{what}: a credential changed"
         );
         assert_eq!(
-            before.master_pin_set, after.master_pin_set,
-            "{what}: the master PIN changed"
+            before.settings, after.settings,
+            "{what}: the settings or the master PIN changed"
         );
+        assert_eq!(before.users, after.users, "{what}: a user changed");
         assert_eq!(
             before.heartbeat, after.heartbeat,
             "{what}: a heartbeat was recorded"

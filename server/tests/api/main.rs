@@ -16,4 +16,5 @@ mod relay_cli;
 mod relay_health;
 mod staff;
 mod system;
+mod users;
 mod web;
