@@ -290,10 +290,14 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         .iter()
         .map(|(cfg, bus)| (cfg.name.clone(), bus.clone()))
         .collect();
+    let settings =
+        crate::settings::Settings::new(store.clone(), events.clone(), &config.site, &config.kiosks);
+    settings.load().await?;
     let lockers = Lockers::new(
         store.clone(),
         config.site.clone(),
         config.kiosks.clone(),
+        settings,
         relay_map,
         secret.into_bytes(),
         events.clone(),

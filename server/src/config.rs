@@ -4,6 +4,7 @@
 //! [`Config::parse`] turns a file into a validated [`Config`] or a list of [`ConfigIssue`]s, each
 //! with the line it refers to, so `kioskhub config check` can explain every mistake at once.
 
+use crate::settings::FlowField;
 use kioskhub_relay::{BoardKind, PulseLength};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -94,7 +95,7 @@ pub enum LogFormat {
 }
 
 /// How a card that owns nothing gets a locker (spec §3.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AssignmentMode {
     Manual,
@@ -102,7 +103,8 @@ pub enum AssignmentMode {
 }
 
 /// Card-flow settings; site-wide with per-kiosk overrides. Durations of zero disable a feature.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// The panel can override each of them (see [`crate::settings`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct FlowSettings {
     pub assignment_mode: AssignmentMode,
     pub max_offered_lockers: Option<u32>,
@@ -213,7 +215,12 @@ pub struct KioskConfig {
     pub lockers: u32,
     /// Boards in order; locker n maps onto them 16 (or `channels`) at a time.
     pub boards: Vec<(String, u8)>,
+    /// The card-flow settings the file gives this kiosk (its `[kiosk.settings]` over the site's
+    /// `[lockers]`); panel edits apply on top, so read the settings in force from
+    /// [`crate::settings::Settings`].
     pub flow: FlowSettings,
+    /// The settings its `[kiosk.settings]` table sets explicitly.
+    pub flow_in_file: Vec<FlowField>,
     /// Card readers wired to the hub for this kiosk, in order (reader 1, 2, …).
     pub readers: Vec<ReaderConfig>,
     /// Door sensors on the boards' discrete inputs: input n is the door of the locker on
@@ -329,6 +336,55 @@ struct FileFlow {
     duplicate_read_window: Option<Spanned<String>>,
     pulse_ms: Option<Spanned<u16>>,
     bulk_stagger_ms: Option<Spanned<u32>>,
+}
+
+impl FileFlow {
+    /// The settings this table sets.
+    fn fields(&self) -> Vec<FlowField> {
+        let set = [
+            (FlowField::AssignmentMode, self.assignment_mode.is_some()),
+            (
+                FlowField::MaxOfferedLockers,
+                self.max_offered_lockers.is_some(),
+            ),
+            (
+                FlowField::MaxLockersPerCredential,
+                self.max_lockers_per_credential.is_some(),
+            ),
+            (
+                FlowField::SelectionTimeout,
+                self.selection_timeout.is_some(),
+            ),
+            (FlowField::DecisionTimeout, self.decision_timeout.is_some()),
+            (FlowField::OpenOnlyWindow, self.open_only_window.is_some()),
+            (
+                FlowField::RecentHolderMinHold,
+                self.recent_holder_min_hold.is_some(),
+            ),
+            (
+                FlowField::RecentHolderWindow,
+                self.recent_holder_window.is_some(),
+            ),
+            (FlowField::OverdueAfter, self.overdue_after.is_some()),
+            (
+                FlowField::AutoReleaseAfter,
+                self.auto_release_after.is_some(),
+            ),
+            (
+                FlowField::PartialReadWindow,
+                self.partial_read_window.is_some(),
+            ),
+            (
+                FlowField::DuplicateReadWindow,
+                self.duplicate_read_window.is_some(),
+            ),
+            (FlowField::PulseMs, self.pulse_ms.is_some()),
+            (FlowField::BulkStaggerMs, self.bulk_stagger_ms.is_some()),
+        ];
+        set.into_iter()
+            .filter_map(|(field, is_set)| is_set.then_some(field))
+            .collect()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -473,7 +529,7 @@ impl Checker<'_> {
     }
 
     fn flow(&mut self, file: &FileFlow, base: &FlowSettings) -> FlowSettings {
-        let mut flow = base.clone();
+        let mut flow = *base;
         if let Some(mode) = file.assignment_mode {
             flow.assignment_mode = mode;
         }
@@ -756,7 +812,7 @@ impl Config {
             name: file.site.name.unwrap_or_else(|| "Kioskhub".into()),
             utc_offset_minutes,
             end_of_day,
-            flow: site_flow.clone(),
+            flow: site_flow,
         };
 
         let mut buses = Vec::new();
@@ -908,6 +964,7 @@ impl Config {
                 c.at(&kiosk.lockers, format!("kiosk {id:?} has {lockers} lockers but its boards have only {capacity} channels"));
             }
             let flow = c.flow(&kiosk.settings, &site_flow);
+            let flow_in_file = kiosk.settings.fields();
             let readers = kiosk
                 .reader
                 .iter()
@@ -924,6 +981,7 @@ impl Config {
                     .map(|b| (b.bus.clone(), b.slave))
                     .collect(),
                 flow,
+                flow_in_file,
                 readers,
                 doors: kiosk.doors,
             });
@@ -1211,5 +1269,10 @@ mod tests {
             c.kiosk("men").unwrap().flow.assignment_mode,
             AssignmentMode::Manual
         );
+        assert_eq!(
+            c.kiosk("women").unwrap().flow_in_file,
+            [FlowField::AssignmentMode]
+        );
+        assert!(c.kiosk("men").unwrap().flow_in_file.is_empty());
     }
 }

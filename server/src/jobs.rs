@@ -1,6 +1,7 @@
 //! Background housekeeping, as one public step ([`Housekeeping::tick`]) wrapped by a loop that
 //! stops with the server: automatic release of overdue lockers (off by default), the nightly end
-//! of day, expiry of card-flow entries and sessions, and pruning of rate-limit state.
+//! of day, expiry of card-flow entries and sessions, pruning of rate-limit state, and (on
+//! PostgreSQL, where several instances share the database) reloading the panel's settings.
 //!
 //! The end of day runs only when its time passes while the hub is running: a hub that starts (or
 //! restarts) after the time does not open lockers (rule 4); an end of day missed while the hub
@@ -82,6 +83,10 @@ impl Housekeeping {
 }
 
 async fn tick(state: &AppState, prev_ms: Option<i64>, now_ms: i64) -> anyhow::Result<TickOutcome> {
+    if state.store.is_postgres() {
+        // Another instance may have changed settings in the panel.
+        state.lockers.settings().load().await?;
+    }
     let mut out = TickOutcome {
         auto_released: state.lockers.auto_release_due(now_ms).await?,
         ..TickOutcome::default()

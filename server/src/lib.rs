@@ -24,6 +24,8 @@ pub mod jobs;
 pub mod lockers;
 /// Real-time push over WebSockets.
 pub mod realtime;
+/// Settings edited in the panel, layered over the configuration file.
+pub mod settings;
 /// Persistence on SQLite and PostgreSQL.
 pub mod store;
 /// Time as stored and shown.

@@ -1,4 +1,14 @@
--- Staff accounts and sessions for the admin panel.
+-- Settings edited in the panel, layered over the configuration file's values (spec §5.1).
+-- scope is 'site' or 'kiosk:<id>'; name is a card-flow setting (or 'name' for a kiosk);
+-- value is JSON. A missing row means the file's value applies.
+CREATE TABLE settings (
+    scope      TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (scope, name)
+);
 
 -- Sessions get a public id for the panel to list and revoke them by; the token's hash stays
 -- the key and is never shown.

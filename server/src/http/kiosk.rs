@@ -133,8 +133,14 @@ pub async fn heartbeat(
 /// `GET /api/kiosk/me`: which kiosk this device is, and its settings.
 pub async fn whoami(State(state): State<AppState>, device: KioskDevice) -> ApiResult<Json<Value>> {
     let kiosk = state.lockers.kiosk(&device.kiosk)?;
+    let name = state
+        .lockers
+        .settings()
+        .kiosk_name(&kiosk.id)
+        .unwrap_or_else(|| kiosk.name.clone());
+    let settings = state.lockers.flow_settings(&kiosk.id);
     Ok(Json(
-        json!({"kiosk": kiosk.id, "name": kiosk.name, "lockers": kiosk.lockers, "settings": kiosk.flow}),
+        json!({"kiosk": kiosk.id, "name": name, "lockers": kiosk.lockers, "settings": settings}),
     ))
 }
 

@@ -60,8 +60,8 @@ pub async fn list_kiosks(
             _ => c.error += n,
         }
     }
-    for (kiosk, settings) in state.config.kiosks.iter().map(|k| (&k.id, &k.flow)) {
-        let after = crate::time::ms(settings.overdue_after);
+    for kiosk in state.config.kiosks.iter().map(|k| &k.id) {
+        let after = crate::time::ms(state.lockers.flow_settings(kiosk).overdue_after);
         if after > 0
             && let Some(c) = counts.get_mut(kiosk)
         {
@@ -94,8 +94,8 @@ pub async fn list_kiosks(
                 .as_deref()
                 .and_then(|t| serde_json::from_str(t).ok()),
             lockers: counts.remove(&k.id).unwrap_or_default(),
+            name: state.lockers.settings().kiosk_name(&k.id).unwrap_or(k.name),
             id: k.id,
-            name: k.name,
         })
         .collect();
     Ok(Json(json!({"items": items})))

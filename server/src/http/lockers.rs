@@ -324,7 +324,7 @@ pub async fn bulk_open(
     ApiPath(kiosk): ApiPath<String>,
     ApiJson(body): ApiJson<BulkOpen>,
 ) -> ApiResult<(StatusCode, Json<CommandView>)> {
-    let settings = state.lockers.flow_settings(&kiosk).clone();
+    let settings = state.lockers.flow_settings(&kiosk);
     let stagger_ms = body.stagger_ms.unwrap_or(settings.bulk_stagger_ms);
     if !(100..=5000).contains(&stagger_ms) {
         return Err(

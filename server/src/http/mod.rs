@@ -9,6 +9,7 @@ pub mod kiosks;
 pub mod lockers;
 mod openapi;
 pub mod realtime;
+pub mod settings;
 pub mod system;
 pub mod users;
 
@@ -94,6 +95,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/hardware", get(system::hardware))
         .route("/api/settings", get(system::settings))
         .route("/api/settings/master-pin", put(system::set_master_pin))
+        .route(
+            "/api/settings/lockers",
+            put(settings::update_locker_settings),
+        )
+        .route(
+            "/api/kiosks/{kiosk}/settings",
+            put(settings::update_kiosk_settings),
+        )
         .route(
             "/api/users",
             get(users::list_users).post(users::create_user),

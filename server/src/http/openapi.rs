@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document at `/api/openapi.json` and Swagger UI at `/api/docs`, both served
 //! from the binary. Paths come from one table so the document lists every route.
 
-use super::{auth, help, kiosk, kiosks, lockers, system, users};
+use super::{auth, help, kiosk, kiosks, lockers, settings, system, users};
 use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -322,7 +322,7 @@ const ROUTES: &[Route] = &[
         HttpMethod::Get,
         "/api/settings",
         "system",
-        "Card-flow settings in force",
+        "Card-flow settings in force, site-wide and per kiosk, each with its source (file or panel)",
         Staff("lockers:view"),
         None,
         None,
@@ -334,6 +334,24 @@ const ROUTES: &[Route] = &[
         "Set the master PIN; {pin}",
         Staff("system:configure"),
         Some("MasterPin"),
+        None,
+    ),
+    (
+        HttpMethod::Put,
+        "/api/settings/lockers",
+        "system",
+        "Site-wide card-flow settings (partial; null restores the file's value); returns the settings",
+        Staff("system:configure"),
+        Some("UpdateLockerSettings"),
+        None,
+    ),
+    (
+        HttpMethod::Put,
+        "/api/kiosks/{kiosk}/settings",
+        "kiosks",
+        "A kiosk's name and card-flow overrides (partial; null restores the file's value); returns the settings",
+        Staff("system:configure"),
+        Some("UpdateKioskSettings"),
         None,
     ),
     (
@@ -555,6 +573,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<lockers::Transfer>(&mut out);
     add::<lockers::BulkOpen>(&mut out);
     add::<system::MasterPin>(&mut out);
+    add::<settings::UpdateLockerSettings>(&mut out);
+    add::<settings::UpdateKioskSettings>(&mut out);
     add::<users::UserView>(&mut out);
     add::<users::UserList>(&mut out);
     add::<users::CreateUser>(&mut out);

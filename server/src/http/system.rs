@@ -214,22 +214,13 @@ pub async fn set_master_pin(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/settings`: the card-flow settings in force.
+/// `GET /api/settings`: the card-flow settings in force, site-wide and per kiosk, with where
+/// each value comes from (`file` or `panel`).
 pub async fn settings(
     State(state): State<AppState>,
     _user: Staff<LockersView>,
 ) -> ApiResult<Json<Value>> {
-    let kiosks: BTreeMap<&str, &crate::config::FlowSettings> = state
-        .config
-        .kiosks
-        .iter()
-        .map(|k| (k.id.as_str(), &k.flow))
-        .collect();
-    Ok(Json(json!({
-        "site": {"id": state.config.site.id, "name": state.config.site.name, "lockers": state.config.site.flow},
-        "kiosks": kiosks,
-        "master_pin_set": state.lockers.master_pin_set().await?,
-    })))
+    Ok(Json(super::settings::document(&state).await?))
 }
 
 /// `GET /health`: liveness.

@@ -82,7 +82,8 @@ impl Lockers {
         station: &str,
         raw: &str,
     ) -> Result<ScanOutcome, LockerError> {
-        let settings = self.kiosk(kiosk)?.flow.clone();
+        self.kiosk(kiosk)?;
+        let settings = self.flow_settings(kiosk);
         let (uid, key) = self.card(raw)?;
         match self.0.flow.classify_read(
             station,
@@ -286,7 +287,7 @@ impl Lockers {
         hint: &str,
         actor: &Actor,
     ) -> Result<Option<ScanOutcome>, LockerError> {
-        let settings = self.flow_settings(kiosk).clone();
+        let settings = self.flow_settings(kiosk);
         let now = crate::time::now_ms();
         let recent = self
             .store()
@@ -738,8 +739,8 @@ impl Lockers {
         let shortest = self
             .0
             .kiosks
-            .values()
-            .map(|k| ms(k.flow.auto_release_after))
+            .keys()
+            .map(|k| ms(self.flow_settings(k).auto_release_after))
             .filter(|a| *a > 0)
             .min();
         let Some(shortest) = shortest else {

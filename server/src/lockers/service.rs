@@ -11,6 +11,7 @@ use super::view::LockerView;
 use crate::config::{FlowSettings, KioskConfig, SiteConfig};
 use crate::events::{EventHub, Published};
 use crate::help::{AutoReason, raise_automatic};
+use crate::settings::Settings;
 use crate::store::{LockerRow, NewEvent, Store, StoreError};
 use crate::time::{ms, now_ms};
 use kioskhub_relay::{PulseLength, RelayBus, RelayError};
@@ -138,6 +139,8 @@ pub(super) struct Inner {
     pub store: Store,
     pub site: SiteConfig,
     pub kiosks: HashMap<String, KioskConfig>,
+    /// The card-flow settings in force (the file's, with the panel's edits).
+    pub settings: Settings,
     pub relays: HashMap<String, Arc<dyn RelayBus>>,
     pub card_secret: Vec<u8>,
     pub flow: FlowState,
@@ -161,6 +164,7 @@ impl Lockers {
         store: Store,
         site: SiteConfig,
         kiosks: Vec<KioskConfig>,
+        settings: Settings,
         relays: HashMap<String, Arc<dyn RelayBus>>,
         card_secret: Vec<u8>,
         events: EventHub,
@@ -169,6 +173,7 @@ impl Lockers {
             store,
             site,
             kiosks: kiosks.into_iter().map(|k| (k.id.clone(), k)).collect(),
+            settings,
             relays,
             card_secret,
             flow: FlowState::default(),
@@ -196,13 +201,15 @@ impl Lockers {
             .ok_or_else(|| LockerError::UnknownKiosk(id.to_owned()))
     }
 
-    /// Card-flow settings in force at a kiosk (site defaults with its overrides).
-    pub fn flow_settings(&self, kiosk: &str) -> &FlowSettings {
-        self.0
-            .kiosks
-            .get(kiosk)
-            .map(|k| &k.flow)
-            .unwrap_or(&self.0.site.flow)
+    /// Card-flow settings in force at a kiosk (the site's with its overrides, the file's with
+    /// the panel's edits), read afresh so a change applies to the next operation.
+    pub fn flow_settings(&self, kiosk: &str) -> FlowSettings {
+        self.0.settings.flow(kiosk)
+    }
+
+    /// The settings in force and the panel's edits.
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
     }
 
     /// The stored key of a card as read.

@@ -14,6 +14,7 @@ mod help;
 mod kiosks;
 mod lockers;
 mod realtime;
+mod settings;
 mod users;
 
 pub use audit::{AuditEntry, NewAudit};
@@ -23,6 +24,7 @@ pub use help::{HelpFilter, HelpHistoryRow, HelpOrder, HelpRow, HelpUpdate, NewHe
 pub use kiosks::{CredentialRow, KioskRow, MasterLockout};
 pub use lockers::{LockerRow, LockerUpdate, LockerWiring};
 pub use realtime::{WsListener, WsRow};
+pub use settings::SettingRow;
 pub use users::{SessionInfo, SessionRow, UserRow};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

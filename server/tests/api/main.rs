@@ -14,6 +14,7 @@ mod readers;
 mod realtime;
 mod relay_cli;
 mod relay_health;
+mod settings;
 mod staff;
 mod system;
 mod users;

@@ -238,6 +238,16 @@ fn admin_routes(user_id: &str, session_id: &str) -> Vec<(Method, String, Option<
             format!("/api/sessions/{session_id}/revoke"),
             Some(json!({})),
         ),
+        (
+            Method::PUT,
+            "/api/settings/lockers".into(),
+            Some(json!({"assignment_mode": "automatic"})),
+        ),
+        (
+            Method::PUT,
+            "/api/kiosks/men/settings".into(),
+            Some(json!({"name": "Taken over"})),
+        ),
     ]
 }
 
@@ -305,7 +315,7 @@ async fn admin_routes_need_a_session_an_admin_and_the_csrf_token() {
     assert_eq!(admin.get("/api/users").await.1, users_before);
     assert_eq!(me(&staff).await, StatusCode::OK);
     let denied = audited(&admin, "authorization_denied").await;
-    assert_eq!(denied.len(), 12, "6 routes × staff and auditor");
+    assert_eq!(denied.len(), 16, "8 routes × staff and auditor");
 
     let (_, doc) = admin.get("/api/openapi.json").await;
     for (path, method) in [
@@ -315,6 +325,8 @@ async fn admin_routes_need_a_session_an_admin_and_the_csrf_token() {
         ("/api/users/{id}/password", "post"),
         ("/api/sessions", "get"),
         ("/api/sessions/{id}/revoke", "post"),
+        ("/api/settings/lockers", "put"),
+        ("/api/kiosks/{kiosk}/settings", "put"),
     ] {
         let op = &doc["paths"][path][method];
         assert!(op.is_object(), "{method} {path} is documented");
@@ -331,6 +343,8 @@ async fn admin_routes_need_a_session_an_admin_and_the_csrf_token() {
         "ResetPassword",
         "UserView",
         "SessionList",
+        "UpdateLockerSettings",
+        "UpdateKioskSettings",
     ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
