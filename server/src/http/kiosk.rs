@@ -1,7 +1,7 @@
 //! The kiosk device API (device credential): the card flow, heartbeat and master PIN.
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, KioskDevice};
+use super::extract::{ApiJson, ClientInfo, KioskDevice};
 use crate::app::AppState;
 use crate::lockers::{DecisionChoice, LockerView, ScanOutcome};
 use crate::time::now_ms;
@@ -83,27 +83,89 @@ pub async fn decide(
     ))
 }
 
-/// Heartbeat telemetry (spec §5.2); every field optional (`{}` is a valid heartbeat), sizes
-/// bounded by the body limit.
+/// Heartbeat telemetry (spec §5.2); every field optional (`{}` is a valid heartbeat). Shown as
+/// the kiosk's `telemetry` in `GET /api/kiosks`, with the address it came from.
 #[derive(Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Heartbeat {
+    /// The kiosk app's version (≤ 64 characters).
     app_version: Option<String>,
+    /// Seconds since the kiosk (or its app) started.
     uptime_s: Option<u64>,
     memory_mb: Option<f64>,
     disk_free_mb: Option<f64>,
+    /// −50 to 150.
     cpu_temp_c: Option<f64>,
+    /// ≤ 64 characters.
     reader_status: Option<String>,
+    /// ≤ 500 characters.
     last_error: Option<String>,
+    /// The kiosk browser's user agent (≤ 300 characters).
+    user_agent: Option<String>,
+    /// Screen size in CSS pixels (1–16384).
+    screen_width: Option<u32>,
+    screen_height: Option<u32>,
+    /// The screen's language, a BCP 47 tag such as `tr-TR` (≤ 35 characters).
+    language: Option<String>,
+}
+
+impl Heartbeat {
+    /// Bounds on every field, so a kiosk cannot fill the database or the panel.
+    fn check(&self) -> ApiResult<()> {
+        for (field, value, max) in [
+            ("app_version", &self.app_version, 64),
+            ("reader_status", &self.reader_status, 64),
+            ("last_error", &self.last_error, 500),
+            ("user_agent", &self.user_agent, 300),
+            ("language", &self.language, 35),
+        ] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+                return Err(ApiError::bad_request(
+                    "too_long",
+                    format!("{field} is longer than {max} characters"),
+                )
+                .with_field(field));
+            }
+        }
+        let invalid = |field: &str, message: &str| {
+            Err(ApiError::bad_request("invalid_value", message).with_field(field))
+        };
+        if let Some(lang) = &self.language
+            && (lang.is_empty() || !lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return invalid("language", "language is a tag such as tr-TR");
+        }
+        for (field, value) in [
+            ("screen_width", self.screen_width),
+            ("screen_height", self.screen_height),
+        ] {
+            if value.is_some_and(|v| !(1..=16_384).contains(&v)) {
+                return invalid(field, "a screen side is 1 to 16384 pixels");
+            }
+        }
+        for (field, value, range) in [
+            ("memory_mb", self.memory_mb, 0.0..=1e9),
+            ("disk_free_mb", self.disk_free_mb, 0.0..=1e12),
+            ("cpu_temp_c", self.cpu_temp_c, -50.0..=150.0),
+        ] {
+            if value.is_some_and(|v| !range.contains(&v)) {
+                return invalid(field, "the value is out of range");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `POST /api/kiosk/heartbeat`.
 pub async fn heartbeat(
     State(state): State<AppState>,
     device: KioskDevice,
+    client: ClientInfo,
     ApiJson(beat): ApiJson<Heartbeat>,
 ) -> ApiResult<Json<Value>> {
-    let telemetry = serde_json::to_value(beat).unwrap_or(json!({}));
+    beat.check()?;
+    let mut telemetry = serde_json::to_value(beat).unwrap_or(json!({}));
+    telemetry["ip"] = json!(client.ip);
     let now = now_ms();
     let mut tx = state.store.begin().await?;
     let came_online = tx

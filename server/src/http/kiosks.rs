@@ -38,11 +38,14 @@ pub struct KioskView {
     name: String,
     online: bool,
     last_heartbeat: Option<String>,
+    /// What the kiosk's last heartbeat carried (see `POST /api/kiosk/heartbeat`).
     telemetry: Option<Value>,
+    /// Devices paired with the kiosk: its live (unrevoked) credentials.
+    paired_devices: i64,
     lockers: Counts,
 }
 
-/// Every kiosk with its locker counts by state.
+/// Every kiosk with its locker counts by state, last telemetry and paired devices.
 pub async fn list_kiosks(
     State(state): State<AppState>,
     _user: Staff<LockersView>,
@@ -78,6 +81,12 @@ pub async fn list_kiosks(
                 .count() as i64;
         }
     }
+    let paired: BTreeMap<String, i64> = state
+        .store
+        .live_credential_counts()
+        .await?
+        .into_iter()
+        .collect();
     let heartbeat_ms = 3 * 30_000;
     let items: Vec<KioskView> = state
         .store
@@ -94,6 +103,7 @@ pub async fn list_kiosks(
                 .as_deref()
                 .and_then(|t| serde_json::from_str(t).ok()),
             lockers: counts.remove(&k.id).unwrap_or_default(),
+            paired_devices: paired.get(&k.id).copied().unwrap_or(0),
             name: state.lockers.settings().kiosk_name(&k.id).unwrap_or(k.name),
             id: k.id,
         })

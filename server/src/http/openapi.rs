@@ -70,7 +70,7 @@ const ROUTES: &[Route] = &[
         HttpMethod::Get,
         "/api/kiosks",
         "kiosks",
-        "Kiosks with locker counts by state",
+        "Kiosks with locker counts by state, last telemetry and paired devices",
         Staff("lockers:view"),
         None,
         None,

@@ -108,6 +108,16 @@ impl Store {
         .await?)
     }
 
+    /// Live (unrevoked) credentials per kiosk: the devices paired with each.
+    pub async fn live_credential_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT kiosk_id, CAST(COUNT(*) AS BIGINT) FROM kiosk_credentials \
+             WHERE revoked_at IS NULL GROUP BY kiosk_id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Master-PIN lockout state of a kiosk.
     pub async fn master_lockout(&self, kiosk: &str) -> StoreResult<MasterLockout> {
         Ok(sqlx::query_as(

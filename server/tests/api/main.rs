@@ -8,6 +8,7 @@ mod card_flow;
 mod doors;
 mod help;
 mod invariants;
+mod kiosks;
 mod master;
 mod process;
 mod readers;
