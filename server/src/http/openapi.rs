@@ -361,7 +361,7 @@ const ROUTES: &[Route] = &[
         "Every staff account",
         Staff("system:users"),
         None,
-        Some("UserList"),
+        Some("AccountList"),
     ),
     (
         HttpMethod::Post,
@@ -370,7 +370,7 @@ const ROUTES: &[Route] = &[
         "Create a staff account (201); {username, role, password}",
         Staff("system:users"),
         Some("CreateUser"),
-        Some("UserView"),
+        Some("AccountView"),
     ),
     (
         HttpMethod::Patch,
@@ -379,7 +379,7 @@ const ROUTES: &[Route] = &[
         "Change a role or (de)activate; ends the user's sessions; {role?, active?}",
         Staff("system:users"),
         Some("UpdateUser"),
-        Some("UserView"),
+        Some("AccountView"),
     ),
     (
         HttpMethod::Post,
@@ -575,8 +575,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<system::MasterPin>(&mut out);
     add::<settings::UpdateLockerSettings>(&mut out);
     add::<settings::UpdateKioskSettings>(&mut out);
-    add::<users::UserView>(&mut out);
-    add::<users::UserList>(&mut out);
+    add::<users::AccountView>(&mut out);
+    add::<users::AccountList>(&mut out);
     add::<users::CreateUser>(&mut out);
     add::<users::UpdateUser>(&mut out);
     add::<users::ResetPassword>(&mut out);

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// A staff account as the panel shows it.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct UserView {
+pub struct AccountView {
     id: String,
     username: String,
     role: Role,
@@ -25,9 +25,9 @@ pub struct UserView {
     last_login_at: Option<String>,
 }
 
-impl UserView {
-    fn new(row: UserRow) -> ApiResult<UserView> {
-        Ok(UserView {
+impl AccountView {
+    fn new(row: UserRow) -> ApiResult<AccountView> {
+        Ok(AccountView {
             role: Role::parse(&row.role)
                 .ok_or_else(|| ApiError::internal("stored role is invalid"))?,
             id: row.id,
@@ -40,23 +40,23 @@ impl UserView {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct UserList {
-    items: Vec<UserView>,
+pub struct AccountList {
+    items: Vec<AccountView>,
 }
 
 /// `GET /api/users`: every account, by name.
 pub async fn list_users(
     State(state): State<AppState>,
     _user: Staff<SystemUsers>,
-) -> ApiResult<Json<UserList>> {
+) -> ApiResult<Json<AccountList>> {
     let items = state
         .store
         .users()
         .await?
         .into_iter()
-        .map(UserView::new)
+        .map(AccountView::new)
         .collect::<ApiResult<_>>()?;
-    Ok(Json(UserList { items }))
+    Ok(Json(AccountList { items }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -128,7 +128,7 @@ pub async fn create_user(
     State(state): State<AppState>,
     admin: Staff<SystemUsers>,
     ApiJson(body): ApiJson<CreateUser>,
-) -> ApiResult<(StatusCode, Json<UserView>)> {
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
     let username = parse_username(&body.username)?;
     check_password(&body.password)?;
     if state.store.user_by_name(&username).await?.is_some() {
@@ -150,7 +150,7 @@ pub async fn create_user(
             Some(&format!("role={}", body.role.as_str())),
         )
         .await;
-    Ok((StatusCode::CREATED, Json(UserView::new(row)?)))
+    Ok((StatusCode::CREATED, Json(AccountView::new(row)?)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -179,7 +179,7 @@ pub async fn update_user(
     admin: Staff<SystemUsers>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateUser>,
-) -> ApiResult<Json<UserView>> {
+) -> ApiResult<Json<AccountView>> {
     let now = now_ms();
     let mut tx = state.store.begin().await?;
     tx.lock_users().await?;
@@ -190,30 +190,46 @@ pub async fn update_user(
     let active = body.active.unwrap_or(before.active);
     let changed = role != before.role || active != before.active;
     if !changed {
-        return Ok(Json(UserView::new(before)?));
+        return Ok(Json(AccountView::new(before)?));
     }
     tx.update_user(&id, &role, active, now).await?;
-    if tx.count_active_admins().await? == 0 {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "last_admin",
-            "the site must keep at least one active admin",
-        ));
-    }
-    if id == admin.id {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "cannot_change_self",
-            "you cannot change your own role or deactivate yourself",
-        ));
-    }
-    tx.delete_user_sessions(&id).await?;
-    tx.commit().await?;
-    disconnect_user(&state, &id, None);
     let detail = format!(
         "role={}→{} active={}→{}",
         before.role, role, before.active, active
     );
+    let refusal = if tx.count_active_admins().await? == 0 {
+        Some(ApiError::new(
+            StatusCode::CONFLICT,
+            "last_admin",
+            "the site must keep at least one active admin",
+        ))
+    } else if id == admin.id {
+        Some(ApiError::new(
+            StatusCode::CONFLICT,
+            "cannot_change_self",
+            "you cannot change your own role or deactivate yourself",
+        ))
+    } else {
+        None
+    };
+    if let Some(err) = refusal {
+        // Roll back before auditing: the audit entry is a write of its own.
+        drop(tx);
+        let detail = format!("{detail} ({})", err.code);
+        admin
+            .audit(
+                &state,
+                "user_updated",
+                Some(&before.username),
+                "refused",
+                Some(&detail),
+            )
+            .await;
+        return Err(err);
+    }
+    tx.delete_user_sessions(&id).await?;
+    tx.commit().await?;
+    disconnect_user(&state, &id, None);
     admin
         .audit(
             &state,
@@ -228,7 +244,7 @@ pub async fn update_user(
         active,
         ..before
     };
-    Ok(Json(UserView::new(after)?))
+    Ok(Json(AccountView::new(after)?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -337,11 +337,16 @@ async fn admin_routes_need_a_session_an_admin_and_the_csrf_token() {
             "{method} {path} names its permission: {op}"
         );
     }
+    // An account in the list is not the signed-in user of `POST /auth/login`: two schemas.
+    let required = |name: &str| doc["components"]["schemas"][name]["required"].to_string();
+    assert!(required("AccountView").contains("\"active\""), "{doc}");
+    assert!(!required("UserView").contains("\"active\""), "{doc}");
     for schema in [
         "CreateUser",
         "UpdateUser",
         "ResetPassword",
-        "UserView",
+        "AccountView",
+        "AccountList",
         "SessionList",
         "UpdateLockerSettings",
         "UpdateKioskSettings",
@@ -390,6 +395,26 @@ async fn nobody_demotes_or_deactivates_themselves_and_an_active_admin_always_rem
     assert_eq!(resp["error"]["code"], "last_admin");
     let (status, resp) = patch(&second_admin, &admin_id, json!({"active": true})).await;
     assert_eq!(status, StatusCode::OK, "{resp}");
+    let refused: Vec<Value> = audited(&second_admin, "user_updated")
+        .await
+        .into_iter()
+        .filter(|e| e["outcome"] == "refused")
+        .collect();
+    assert_eq!(refused.len(), 5, "each refusal is audited: {refused:?}");
+    assert!(
+        refused[0]["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("(last_admin)"),
+        "{refused:?}"
+    );
+    assert!(
+        refused[1]["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("(cannot_change_self)"),
+        "{refused:?}"
+    );
 
     // Two admins demoting each other at once: at most one wins, an admin remains.
     let first = app.login("admin", ADMIN_PASSWORD).await;
