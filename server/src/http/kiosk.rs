@@ -102,9 +102,8 @@ pub struct Heartbeat {
     last_error: Option<String>,
     /// The kiosk browser's user agent (≤ 300 characters).
     user_agent: Option<String>,
-    /// Screen size in CSS pixels (1–16384).
-    screen_width: Option<u32>,
-    screen_height: Option<u32>,
+    /// Screen size in CSS pixels, width `x` height, e.g. `1024x600` (each side 1–16384).
+    screen: Option<String>,
     /// The screen's language, a BCP 47 tag such as `tr-TR` (≤ 35 characters).
     language: Option<String>,
 }
@@ -118,6 +117,7 @@ impl Heartbeat {
             ("last_error", &self.last_error, 500),
             ("user_agent", &self.user_agent, 300),
             ("language", &self.language, 35),
+            ("screen", &self.screen, 11),
         ] {
             if value.as_ref().is_some_and(|v| v.chars().count() > max) {
                 return Err(ApiError::bad_request(
@@ -135,13 +135,13 @@ impl Heartbeat {
         {
             return invalid("language", "language is a tag such as tr-TR");
         }
-        for (field, value) in [
-            ("screen_width", self.screen_width),
-            ("screen_height", self.screen_height),
-        ] {
-            if value.is_some_and(|v| !(1..=16_384).contains(&v)) {
-                return invalid(field, "a screen side is 1 to 16384 pixels");
-            }
+        if let Some(screen) = &self.screen
+            && parse_screen(screen).is_none()
+        {
+            return invalid(
+                "screen",
+                "screen is width x height in pixels, e.g. 1024x600",
+            );
         }
         for (field, value, range) in [
             ("memory_mb", self.memory_mb, 0.0..=1e9),
@@ -154,6 +154,19 @@ impl Heartbeat {
         }
         Ok(())
     }
+}
+
+/// `1024x600` as (width, height), each side 1–16384 pixels.
+fn parse_screen(text: &str) -> Option<(u16, u16)> {
+    let (w, h) = text.split_once('x')?;
+    let side = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse::<u16>().ok())
+            .flatten()
+            .filter(|n| (1..=16_384).contains(n))
+    };
+    Some((side(w)?, side(h)?))
 }
 
 /// `POST /api/kiosk/heartbeat`.

@@ -12,8 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use serde_json::{Map, Value, json};
 
 /// Present-but-`null` is `Some(None)` (remove the panel's value); absent is `None` (unchanged).
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -108,30 +107,40 @@ impl From<SettingsError> for ApiError {
     }
 }
 
-/// The settings document of `GET /api/settings`.
+/// The settings document of `GET /api/settings`: the values in force site-wide (`site.lockers`)
+/// and per kiosk (`kiosks.ID`, as before), each scope with `sources` (`file` or `panel` per
+/// setting) and `inherited` (what removing the scope's panel value falls back to); kiosks also
+/// with their `name` and `name_source`.
 pub async fn document(state: &AppState) -> ApiResult<Value> {
     let settings = state.lockers.settings();
-    let kiosks: BTreeMap<&str, crate::config::FlowSettings> = state
-        .config
-        .kiosks
-        .iter()
-        .map(|k| (k.id.as_str(), settings.flow(&k.id)))
-        .collect();
-    let kiosk_settings: BTreeMap<&str, Value> = state
-        .config
-        .kiosks
-        .iter()
-        .filter_map(|k| Some((k.id.as_str(), settings.describe_kiosk(&k.id)?)))
-        .collect();
+    let mut kiosks = Map::new();
+    for kiosk in &state.config.kiosks {
+        let Some((provenance, name)) = settings.kiosk_provenance(&kiosk.id) else {
+            continue;
+        };
+        let Ok(Value::Object(mut entry)) = serde_json::to_value(settings.flow(&kiosk.id)) else {
+            return Err(ApiError::internal(
+                "card-flow settings serialise to an object",
+            ));
+        };
+        let mut inherited = provenance.inherited;
+        inherited.insert("name".into(), json!(name.file));
+        entry.insert("name".into(), json!(name.value));
+        entry.insert("name_source".into(), json!(name.source));
+        entry.insert("sources".into(), Value::Object(provenance.sources));
+        entry.insert("inherited".into(), Value::Object(inherited));
+        kiosks.insert(kiosk.id.clone(), Value::Object(entry));
+    }
+    let site = settings.site_provenance();
     Ok(json!({
         "site": {
             "id": state.config.site.id,
             "name": state.config.site.name,
             "lockers": settings.site_flow(),
+            "sources": site.sources,
+            "inherited": site.inherited,
         },
         "kiosks": kiosks,
-        "site_settings": settings.describe_site(),
-        "kiosk_settings": kiosk_settings,
         "master_pin_set": state.lockers.master_pin_set().await?,
     }))
 }

@@ -2,7 +2,7 @@
 //! the values in force they make.
 
 use super::field::{FlowField, FlowValue};
-use super::{Change, Scope, Source, parse_changes};
+use super::{Change, Provenance, Scope, Source, parse_changes};
 use crate::config::FlowSettings;
 use crate::store::SettingRow;
 use serde_json::{Map, Value, json};
@@ -152,33 +152,29 @@ impl Layers {
         }
     }
 
-    /// Each field's value in force, its source, and what it would be without this scope's
-    /// panel value.
-    pub(super) fn describe(&self, scope: &Scope) -> Map<String, Value> {
-        let (panel, in_force, inherited) = match scope {
-            Scope::Site => (&self.site_panel, self.site, self.site_file),
-            Scope::Kiosk(id) => (
-                self.kiosks_panel.get(id).map_or(&EMPTY, |k| &k.flow),
-                self.kiosk_in_force(id),
-                self.kiosk_inherited(id),
-            ),
+    /// Each field's source, and the value it falls back to without this scope's panel value.
+    pub(super) fn describe(&self, scope: &Scope) -> Provenance {
+        let inherited = match scope {
+            Scope::Site => self.site_file,
+            Scope::Kiosk(id) => self.kiosk_inherited(id),
         };
-        FlowField::ALL
-            .into_iter()
-            .map(|field| {
-                let source = match scope {
-                    Scope::Site if panel.contains_key(&field) => Source::Panel,
-                    Scope::Site => Source::File,
-                    Scope::Kiosk(id) => self.kiosk_source(id, field),
-                };
-                let entry = json!({
-                    "value": field.get(&in_force).to_json(),
-                    "source": source,
-                    "inherited": field.get(&inherited).to_json(),
-                });
-                (field.name().to_owned(), entry)
-            })
-            .collect()
+        // Shown exactly as the values in force are (`max_offered_lockers: null` for "all").
+        let inherited = match serde_json::to_value(inherited) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        let mut out = Provenance::default();
+        for field in FlowField::ALL {
+            let source = match scope {
+                Scope::Site if self.site_panel.contains_key(&field) => Source::Panel,
+                Scope::Site => Source::File,
+                Scope::Kiosk(id) => self.kiosk_source(id, field),
+            };
+            out.sources.insert(field.name().to_owned(), json!(source));
+            let value = inherited.get(field.name()).cloned().unwrap_or(Value::Null);
+            out.inherited.insert(field.name().to_owned(), value);
+        }
+        out
     }
 
     fn kiosk_source(&self, id: &str, field: FlowField) -> Source {
@@ -207,8 +203,6 @@ impl Layers {
         )
     }
 }
-
-static EMPTY: FlowLayer = BTreeMap::new();
 
 #[cfg(test)]
 mod tests {

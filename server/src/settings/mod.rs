@@ -35,6 +35,23 @@ pub enum Source {
     Panel,
 }
 
+/// Where the values of one scope come from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    /// Each setting's source (`file` or `panel`), by name.
+    pub sources: Map<String, Value>,
+    /// What each setting falls back to when this scope's panel value is removed, by name.
+    pub inherited: Map<String, Value>,
+}
+
+/// A kiosk's name in force, where it comes from, and the file's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskName {
+    pub value: String,
+    pub source: Source,
+    pub file: String,
+}
+
 /// Which settings a change edits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
@@ -207,19 +224,21 @@ impl Settings {
         self.read().name(kiosk).map(|(name, _, _)| name)
     }
 
-    /// The site's settings, each with its value in force, source and inherited value.
-    pub fn describe_site(&self) -> Map<String, Value> {
+    /// Where the site-wide values come from.
+    pub fn site_provenance(&self) -> Provenance {
         self.read().describe(&Scope::Site)
     }
 
-    /// A kiosk's name and settings, each with its value in force, source and inherited value.
-    pub fn describe_kiosk(&self, kiosk: &str) -> Option<Value> {
+    /// Where a kiosk's values and name come from; `None` for an unknown kiosk.
+    pub fn kiosk_provenance(&self, kiosk: &str) -> Option<(Provenance, KioskName)> {
         let layers = self.read();
-        let (name, source, file) = layers.name(kiosk)?;
-        Some(json!({
-            "name": {"value": name, "source": source, "inherited": file},
-            "lockers": layers.describe(&Scope::Kiosk(kiosk.to_owned())),
-        }))
+        let (value, source, file) = layers.name(kiosk)?;
+        let name = KioskName {
+            value,
+            source,
+            file,
+        };
+        Some((layers.describe(&Scope::Kiosk(kiosk.to_owned())), name))
     }
 
     /// Apply the edits of one request: stored with one `settings_changed` event in one

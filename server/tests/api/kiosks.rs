@@ -38,8 +38,7 @@ async fn heartbeat_telemetry_shows_on_the_kiosks_page() {
         "reader_status": "ok",
         "last_error": null,
         "user_agent": "Mozilla/5.0 (X11; Linux aarch64) Chromium/120",
-        "screen_width": 1024,
-        "screen_height": 600,
+        "screen": "1024x600",
         "language": "tr-TR",
     });
     let (status, resp) = beat(&men, telemetry.clone()).await;
@@ -71,12 +70,11 @@ async fn heartbeat_telemetry_shows_on_the_kiosks_page() {
         ),
         (json!({"language": "en US"}), "invalid_value", "language"),
         (json!({"language": ""}), "invalid_value", "language"),
-        (json!({"screen_width": 0}), "invalid_value", "screen_width"),
-        (
-            json!({"screen_height": 20_000}),
-            "invalid_value",
-            "screen_height",
-        ),
+        (json!({"screen": "0x600"}), "invalid_value", "screen"),
+        (json!({"screen": "1024x20000"}), "invalid_value", "screen"),
+        (json!({"screen": "1024 x 600"}), "invalid_value", "screen"),
+        (json!({"screen": "wide"}), "invalid_value", "screen"),
+        (json!({"screen": "1".repeat(12)}), "too_long", "screen"),
         (json!({"cpu_temp_c": 500}), "invalid_value", "cpu_temp_c"),
         (json!({"memory_mb": -1}), "invalid_value", "memory_mb"),
     ];

@@ -61,8 +61,37 @@ async fn whoami(app: &TestApp, kiosk: &Kiosk) -> Value {
     resp.json().await.unwrap()
 }
 
-fn entry(value: Value, source: &str, inherited: Value) -> Value {
-    json!({"value": value, "source": source, "inherited": inherited})
+/// A setting as `(value in force, source, inherited)`, in the document's site or kiosk scope.
+fn setting(doc: &Value, kiosk: Option<&str>, field: &str) -> (Value, Value, Value) {
+    let scope = match kiosk {
+        None => &doc["site"],
+        Some(k) => &doc["kiosks"][k],
+    };
+    let values = if kiosk.is_none() {
+        &scope["lockers"]
+    } else {
+        scope
+    };
+    (
+        values[field].clone(),
+        scope["sources"][field].clone(),
+        scope["inherited"][field].clone(),
+    )
+}
+
+/// A kiosk's `(name, name_source, inherited name)` in the document.
+fn name(doc: &Value, kiosk: &str) -> (String, String, String) {
+    let k = &doc["kiosks"][kiosk];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    (
+        text(&k["name"]),
+        text(&k["name_source"]),
+        text(&k["inherited"]["name"]),
+    )
+}
+
+fn entry(value: Value, source: &str, inherited: Value) -> (Value, Value, Value) {
+    (value, json!(source), inherited)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,23 +104,23 @@ async fn a_more_specific_scope_wins_and_within_a_scope_the_panel_beats_the_file(
     let doc = document(&admin).await;
     assert_eq!(doc["site"]["lockers"]["selection_timeout"], 20.0);
     assert_eq!(
-        doc["site_settings"]["selection_timeout"],
+        setting(&doc, None, "selection_timeout"),
         entry(json!(20.0), "file", json!(20.0))
     );
     assert_eq!(doc["kiosks"]["women"]["max_offered_lockers"], 4);
     assert_eq!(doc["kiosks"]["men"]["max_offered_lockers"], Value::Null);
     assert_eq!(
-        doc["kiosk_settings"]["women"]["lockers"]["max_offered_lockers"],
+        setting(&doc, Some("women"), "max_offered_lockers"),
         entry(json!(4), "file", json!(4))
     );
     assert_eq!(
-        doc["kiosk_settings"]["men"]["lockers"]["max_offered_lockers"],
-        entry(json!(0), "file", json!(0)),
-        "0 offers every free locker"
+        setting(&doc, Some("men"), "max_offered_lockers"),
+        entry(Value::Null, "file", Value::Null),
+        "null: every free locker is offered"
     );
     assert_eq!(
-        doc["kiosk_settings"]["men"]["name"],
-        json!({"value": "Men", "source": "file", "inherited": "Men"})
+        name(&doc, "men"),
+        ("Men".into(), "file".into(), "Men".into())
     );
     assert_eq!(doc["master_pin_set"], false);
     assert_eq!(offered(&men, "04A1B2C301").await, (32, 20));
@@ -101,15 +130,15 @@ async fn a_more_specific_scope_wins_and_within_a_scope_the_panel_beats_the_file(
     let (status, doc) = put_site(&admin, json!({"max_offered_lockers": 2})).await;
     assert_eq!(status, StatusCode::OK, "{doc}");
     assert_eq!(
-        doc["site_settings"]["max_offered_lockers"],
-        entry(json!(2), "panel", json!(0))
+        setting(&doc, None, "max_offered_lockers"),
+        entry(json!(2), "panel", Value::Null)
     );
     assert_eq!(
-        doc["kiosk_settings"]["men"]["lockers"]["max_offered_lockers"],
+        setting(&doc, Some("men"), "max_offered_lockers"),
         entry(json!(2), "panel", json!(2))
     );
     assert_eq!(
-        doc["kiosk_settings"]["women"]["lockers"]["max_offered_lockers"],
+        setting(&doc, Some("women"), "max_offered_lockers"),
         entry(json!(4), "file", json!(4))
     );
     assert_eq!(offered(&men, "04A1B2C303").await, (2, 20));
@@ -119,7 +148,7 @@ async fn a_more_specific_scope_wins_and_within_a_scope_the_panel_beats_the_file(
     let (status, doc) = put_kiosk(&admin, "women", json!({"max_offered_lockers": 1})).await;
     assert_eq!(status, StatusCode::OK, "{doc}");
     assert_eq!(
-        doc["kiosk_settings"]["women"]["lockers"]["max_offered_lockers"],
+        setting(&doc, Some("women"), "max_offered_lockers"),
         entry(json!(1), "panel", json!(4))
     );
     assert_eq!(offered(&women, "04A1B2C305").await, (1, 20));
@@ -132,10 +161,7 @@ async fn a_more_specific_scope_wins_and_within_a_scope_the_panel_beats_the_file(
     assert_eq!(status, StatusCode::OK);
     assert_eq!(offered(&men, "04A1B2C308").await, (32, 20));
     let doc = document(&admin).await;
-    assert_eq!(
-        doc["kiosk_settings"]["men"]["lockers"]["max_offered_lockers"]["source"],
-        "file"
-    );
+    assert_eq!(setting(&doc, Some("men"), "max_offered_lockers").1, "file");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -155,7 +181,7 @@ async fn site_wide_changes_reach_the_card_flow_at_once_and_null_restores_the_fil
     assert_eq!(doc["site"]["lockers"]["assignment_mode"], "automatic");
     assert_eq!(doc["kiosks"]["men"]["assignment_mode"], "automatic");
     assert_eq!(
-        doc["site_settings"]["assignment_mode"],
+        setting(&doc, None, "assignment_mode"),
         entry(json!("automatic"), "panel", json!("manual"))
     );
     assert_eq!(
@@ -173,7 +199,7 @@ async fn site_wide_changes_reach_the_card_flow_at_once_and_null_restores_the_fil
     let (status, doc) = put_site(&admin, json!({"selection_timeout": null})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        doc["site_settings"]["selection_timeout"],
+        setting(&doc, None, "selection_timeout"),
         entry(json!(30.0), "file", json!(30.0))
     );
     assert_eq!(offered(&men, "04A1B2C314").await, (31, 30));
@@ -217,11 +243,11 @@ async fn a_kiosk_override_applies_there_only_and_its_new_name_shows_everywhere()
     .await;
     assert_eq!(status, StatusCode::OK, "{doc}");
     assert_eq!(
-        doc["kiosk_settings"]["women"]["name"],
-        json!({"value": "Ladies", "source": "panel", "inherited": "Women"})
+        name(&doc, "women"),
+        ("Ladies".into(), "panel".into(), "Women".into())
     );
     assert_eq!(
-        doc["kiosk_settings"]["women"]["lockers"]["selection_timeout"],
+        setting(&doc, Some("women"), "selection_timeout"),
         entry(json!(12.5), "panel", json!(30.0))
     );
     assert_eq!(doc["site"]["lockers"]["selection_timeout"], 30.0);
@@ -241,7 +267,10 @@ async fn a_kiosk_override_applies_there_only_and_its_new_name_shows_everywhere()
 
     let (status, doc) = put_kiosk(&admin, "women", json!({"name": null})).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(doc["kiosk_settings"]["women"]["name"]["value"], "Women");
+    assert_eq!(
+        name(&doc, "women"),
+        ("Women".into(), "file".into(), "Women".into())
+    );
     assert_eq!(whoami(&app, &women).await["name"], "Women");
     let (status, body) = put_kiosk(&admin, "pool", json!({"name": "Pool"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
@@ -372,7 +401,7 @@ async fn panel_settings_survive_a_restart() {
     let after = document(&admin).await;
     assert_eq!(after, before);
     assert_eq!(
-        after["site_settings"]["overdue_after"],
+        setting(&after, None, "overdue_after"),
         entry(json!(7200.0), "panel", json!(14400.0))
     );
     let women = app.kiosk("women").await;
