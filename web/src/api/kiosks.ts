@@ -34,7 +34,8 @@ export interface PairedDevice {
 /** An item of `GET /api/kiosks`; `telemetry` and `paired_devices` appear when the server has them. */
 export interface KioskItem extends Kiosk {
   telemetry?: Telemetry | null;
-  paired_devices?: PairedDevice[] | null;
+  /** How many live credentials the kiosk has (the server counts them; the list is `…/credentials`). */
+  paired_devices?: number | PairedDevice[] | null;
 }
 
 export interface Pairing {

@@ -198,13 +198,16 @@ function deviceLabel(device: PairedDevice): string | undefined {
 
 const credentialsKey = (kiosk: string) => [...KIOSKS_KEY, kiosk, 'credentials'] as const;
 
-/** Paired devices: from `paired_devices` when the list carries them, else (admins) the credentials. */
+/**
+ * Paired devices: from `paired_devices` when the list carries them, else (admins) the credentials.
+ * The server sends `paired_devices` as a count, which is not a list to show.
+ */
 function Devices({ kiosk }: { kiosk: KioskItem }) {
   const { t } = useI18n();
   const api = useApi();
   const queryClient = useQueryClient();
   const manage = useCan('system:kiosks');
-  const inline = kiosk.paired_devices ?? undefined;
+  const inline = Array.isArray(kiosk.paired_devices) ? kiosk.paired_devices : undefined;
   const credentials = useQuery({
     queryKey: credentialsKey(kiosk.id),
     queryFn: () => listCredentials(api, kiosk.id),
