@@ -102,11 +102,22 @@ pub struct Heartbeat {
     last_error: Option<String>,
     /// The kiosk browser's user agent (≤ 300 characters).
     user_agent: Option<String>,
-    /// Screen size in CSS pixels, width `x` height, e.g. `1024x600` (each side 1–16384).
-    screen: Option<String>,
+    /// Screen size in CSS pixels.
+    screen: Option<Screen>,
     /// The screen's language, a BCP 47 tag such as `tr-TR` (≤ 35 characters).
     language: Option<String>,
 }
+
+/// A screen's size in CSS pixels.
+#[derive(Deserialize, serde::Serialize, Clone, Copy, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Screen {
+    width: u32,
+    height: u32,
+}
+
+/// Each side of a screen, in pixels.
+const SCREEN_SIDE: std::ops::RangeInclusive<u32> = 1..=16_384;
 
 impl Heartbeat {
     /// Bounds on every field, so a kiosk cannot fill the database or the panel.
@@ -117,7 +128,6 @@ impl Heartbeat {
             ("last_error", &self.last_error, 500),
             ("user_agent", &self.user_agent, 300),
             ("language", &self.language, 35),
-            ("screen", &self.screen, 11),
         ] {
             if value.as_ref().is_some_and(|v| v.chars().count() > max) {
                 return Err(ApiError::bad_request(
@@ -135,13 +145,10 @@ impl Heartbeat {
         {
             return invalid("language", "language is a tag such as tr-TR");
         }
-        if let Some(screen) = &self.screen
-            && parse_screen(screen).is_none()
+        if let Some(Screen { width, height }) = self.screen
+            && !(SCREEN_SIDE.contains(&width) && SCREEN_SIDE.contains(&height))
         {
-            return invalid(
-                "screen",
-                "screen is width x height in pixels, e.g. 1024x600",
-            );
+            return invalid("screen", "each side of the screen is 1 to 16384 pixels");
         }
         for (field, value, range) in [
             ("memory_mb", self.memory_mb, 0.0..=1e9),
@@ -154,19 +161,6 @@ impl Heartbeat {
         }
         Ok(())
     }
-}
-
-/// `1024x600` as (width, height), each side 1–16384 pixels.
-fn parse_screen(text: &str) -> Option<(u16, u16)> {
-    let (w, h) = text.split_once('x')?;
-    let side = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| s.parse::<u16>().ok())
-            .flatten()
-            .filter(|n| (1..=16_384).contains(n))
-    };
-    Some((side(w)?, side(h)?))
 }
 
 /// `POST /api/kiosk/heartbeat`.
