@@ -290,7 +290,7 @@ async fn run(
                     while batch.len() < BATCH && let Ok(more) = queue.try_recv() {
                         batch.push(more);
                     }
-                    batch.retain(|out| !out.seq.is_some_and(|s| s <= last_sent));
+                    batch.retain(|out| out.seq.is_none_or(|s| s > last_sent));
                     if batch.is_empty() {
                         continue;
                     }
