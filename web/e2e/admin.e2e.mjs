@@ -1,7 +1,8 @@
 // @ts-check
 // End-to-end: the admin pages against the real kioskhub binary (demo mode, fresh data folder) in
-// Debian's Chromium — the event log (live) and audit trail, hardware, and settings (a new master
-// PIN is then the one kiosks accept). Every page is checked with axe.
+// Debian's Chromium — the event log (live) and audit trail, hardware, settings (a new master PIN
+// and a changed card-flow value are then in force at a kiosk) and users (a new account signs in).
+// Every page is checked with axe.
 //
 //   npm run build && cargo build -p kioskhub && node --test e2e/admin.e2e.mjs
 
@@ -128,5 +129,75 @@ describe('admin pages against the real server', { timeout: 180_000 }, () => {
       const verified = await call(base(), 'POST', '/api/kiosk/master/verify', { bearer: token, body: { pin: '2468' } });
       assert.equal(verified.status, 200, `the new PIN works: ${JSON.stringify(verified.body)}`);
       assert.equal(verified.body.master, true);
+    }));
+
+  test('a card-flow setting changed for one kiosk is in force there, and resets to the file value', () =>
+    step(current, async () => {
+      const token = await pairKiosk(base(), admin, 'men');
+      const men = page.getByTestId('kiosk-settings-men');
+      await men.locator('summary').click();
+      const offered = men.getByLabel('Lockers offered');
+      await offered.fill('3');
+      await men.getByLabel('Selection time').fill('45');
+      await men.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Settings saved.').first().waitFor();
+      await men.locator('[data-testid="setting-max_offered_lockers"] [data-source="panel"]').waitFor();
+
+      const scan = await call(base(), 'POST', '/api/kiosk/scan', { bearer: token, body: { card: '04CAFE0001' } });
+      assert.equal(scan.status, 200, JSON.stringify(scan.body));
+      assert.equal(scan.body.action, 'choose');
+      assert.equal(scan.body.lockers.length, 3, 'at most three lockers are offered');
+      assert.equal(scan.body.expires_in, 45);
+
+      await men.getByRole('button', { name: 'Reset to file value: Lockers offered' }).click();
+      await men.locator('[data-testid="setting-max_offered_lockers"] [data-source="file"]').waitFor();
+      const again = await call(base(), 'POST', '/api/kiosk/scan', { bearer: token, body: { card: '04CAFE0002' } });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.ok(again.body.lockers.length > 3, 'every free locker is offered again');
+    }));
+
+  test('an admin creates a user who can then sign in', () =>
+    step(current, async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+      await page.waitForURL((url) => url.pathname === '/users');
+      await page.getByTestId('users-table').waitFor();
+      await page.getByTestId('sessions-table').waitFor();
+      await assertAccessible(page, 'users');
+
+      await page.getByRole('button', { name: 'New user' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Username').fill('derya');
+      await dialog.getByLabel('Role').selectOption('staff');
+      await dialog.getByLabel('Password').fill('short');
+      await dialog.getByRole('button', { name: 'Create user' }).click();
+      await dialog.getByText('The password needs at least 10 characters.').waitFor();
+      await dialog.getByLabel('Password').fill('derya-Passw0rd-1');
+      await dialog.getByRole('button', { name: 'Create user' }).click();
+      await page.getByTestId('user-row-derya').waitFor();
+
+      // A second account with the same name is refused on the field.
+      await page.getByRole('button', { name: 'New user' }).click();
+      await dialog.getByLabel('Username').fill('derya');
+      await dialog.getByLabel('Password').fill('another-Passw0rd');
+      await dialog.getByRole('button', { name: 'Create user' }).click();
+      await dialog.getByText('This username is already taken.').waitFor();
+      assert.equal(await dialog.getByLabel('Username').getAttribute('aria-invalid'), 'true');
+      await assertAccessible(page, 'new user dialog');
+      await page.keyboard.press('Escape');
+
+      const other = await launchDesktop(base());
+      try {
+        await other.page.goto('/');
+        await signIn(other.page, 'derya', 'derya-Passw0rd-1');
+        await other.page.getByTestId('current-user').filter({ hasText: 'derya' }).waitFor();
+        assert.match((await other.page.getByTestId('current-role').textContent()) ?? '', /Staff/);
+        const nav = other.page.getByRole('navigation', { name: 'Main' });
+        assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0, 'staff see no Users page');
+      } finally {
+        await other.browser.close();
+      }
+
+      await page.reload();
+      await page.locator('[data-testid="session-row"]', { hasText: 'derya' }).waitFor();
     }));
 });

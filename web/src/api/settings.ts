@@ -45,17 +45,17 @@ export type FlowKey = (typeof FLOW_KEYS)[number];
 
 export const FLOW_FIELDS: readonly FlowField[] = [
   { key: 'assignment_mode', kind: 'mode' },
-  { key: 'max_offered_lockers', kind: 'count', min: 0, max: 10000, nullAs: 0 },
-  { key: 'max_lockers_per_credential', kind: 'count', min: 1, max: 100 },
-  { key: 'selection_timeout', kind: SECONDS, min: 1, max: 3600 },
-  { key: 'decision_timeout', kind: SECONDS, min: 1, max: 3600 },
+  { key: 'max_offered_lockers', kind: 'count', min: 0, max: 4096, nullAs: 0 },
+  { key: 'max_lockers_per_credential', kind: 'count', min: 1, max: 16 },
+  { key: 'selection_timeout', kind: SECONDS, min: 5, max: 600 },
+  { key: 'decision_timeout', kind: SECONDS, min: 5, max: 600 },
   { key: 'open_only_window', kind: MINUTES, min: 0, max: 1440 },
   { key: 'recent_holder_min_hold', kind: HOURS, min: 0, max: 168, step: 0.25 },
   { key: 'recent_holder_window', kind: HOURS, min: 0, max: 168, step: 0.25 },
   { key: 'overdue_after', kind: HOURS, min: 0, max: 168, step: 0.25 },
   { key: 'auto_release_after', kind: HOURS, min: 0, max: 168, step: 0.25 },
-  { key: 'partial_read_window', kind: SECONDS, min: 0, max: 60, step: 0.1 },
-  { key: 'duplicate_read_window', kind: SECONDS, min: 0, max: 60, step: 0.1 },
+  { key: 'partial_read_window', kind: SECONDS, min: 0, max: 30, step: 0.1 },
+  { key: 'duplicate_read_window', kind: SECONDS, min: 0, max: 30, step: 0.1 },
   { key: 'pulse_ms', kind: 'ms', min: 100, max: 3000 },
   { key: 'bulk_stagger_ms', kind: 'ms', min: 100, max: 5000 },
 ];
@@ -67,6 +67,8 @@ export type SettingSource = 'file' | 'panel';
 export interface EffectiveSetting {
   value: FlowValue;
   source: SettingSource;
+  /** What removing the panel's value falls back to, when the server says. */
+  inherited?: FlowValue;
 }
 
 export type FlowSettings = Record<FlowKey, EffectiveSetting>;
@@ -106,19 +108,22 @@ function asSource(value: unknown): SettingSource {
  * One setting from the server: either `{value, source}` or a bare value. `sources` is a sibling
  * map `{key: source}` when the server sends sources separately.
  */
-function readSetting(raw: unknown, source: unknown): EffectiveSetting {
+function readSetting(raw: unknown, source: unknown, inherited: Record<string, unknown>, key: string): EffectiveSetting {
   const object = record(raw);
-  if ('value' in object) {
-    return { value: asValue(object.value), source: asSource(object.source ?? source) };
-  }
-  return { value: asValue(raw), source: asSource(source) };
+  const setting: EffectiveSetting =
+    'value' in object
+      ? { value: asValue(object.value), source: asSource(object.source ?? source) }
+      : { value: asValue(raw), source: asSource(source) };
+  if (key in inherited) setting.inherited = asValue(inherited[key]);
+  return setting;
 }
 
-function readFlow(raw: unknown, sources: unknown): FlowSettings {
+function readFlow(raw: unknown, sources: unknown, inherited: unknown): FlowSettings {
   const values = record(raw);
   const from = record(sources);
+  const fallback = record(inherited);
   const flow = {} as FlowSettings;
-  for (const key of FLOW_KEYS) flow[key] = readSetting(values[key], from[key]);
+  for (const key of FLOW_KEYS) flow[key] = readSetting(values[key], from[key], fallback, key);
   return flow;
 }
 
@@ -144,14 +149,14 @@ export function readSettings(body: unknown): SettingsView {
       id,
       name: name.value,
       nameSource: asSource(kiosk.name_source ?? name.source),
-      flow: readFlow(flowRaw, kiosk.sources),
+      flow: readFlow(flowRaw, kiosk.sources, kiosk.inherited),
     });
   }
   return {
     site: {
       id: typeof site.id === 'string' ? site.id : '',
       name: typeof site.name === 'string' ? site.name : '',
-      flow: readFlow(siteFlow, site.sources),
+      flow: readFlow(siteFlow, site.sources, site.inherited),
     },
     kiosks,
     masterPinSet: root.master_pin_set === true,

@@ -40,6 +40,19 @@ export function SourceBadge({ source }: { source: SettingSource }) {
 
 type Draft = Record<FlowKey, string>;
 
+/** A value as text with its unit, for "file value: 4 hours". */
+function useShown() {
+  const { t, number } = useI18n();
+  return (field: FlowField, value: FlowSettings[FlowKey]['value']): string => {
+    if (value === 'manual' || value === 'automatic') return t(`settings.mode.${value}`);
+    const text = toInput(field, value);
+    const n = Number(text);
+    const formatted = text === '' || Number.isNaN(n) ? '—' : number(n);
+    const unit = unitKey(field);
+    return unit ? `${formatted} ${t(unit)}` : formatted;
+  };
+}
+
 function draftOf(flow: FlowSettings): Draft {
   const draft = {} as Draft;
   for (const field of FLOW_FIELDS) draft[field.key] = toInput(field, flow[field.key].value);
@@ -75,6 +88,7 @@ export function FlowForm({
   onReset: (key: FlowKey) => Promise<unknown>;
 }) {
   const { t, number } = useI18n();
+  const shown = useShown();
   const id = useId();
   const [draft, setDraft] = useState<Draft>(() => draftOf(flow));
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -190,6 +204,11 @@ export function FlowForm({
               </div>
               <div className="flex flex-wrap items-center gap-2 md:justify-end">
                 <SourceBadge source={setting.source} />
+                {setting.source === 'panel' && setting.inherited !== undefined && (
+                  <span className="text-xs text-slate-700 dark:text-slate-300">
+                    {t('settings.file_value', { value: shown(field, setting.inherited) })}
+                  </span>
+                )}
                 {setting.source === 'panel' && (
                   <Button
                     size="sm"

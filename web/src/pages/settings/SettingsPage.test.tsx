@@ -86,7 +86,7 @@ describe('settings page', () => {
   it('"reset to file value" sends null for that field only', async () => {
     const s = await renderSettings({ 'PUT /api/settings/lockers': { status: 200, body: {} } });
     await userEvent.setup().click(
-      within(site()).getByRole('button', { name: 'Reset Overdue after to the file value' }),
+      within(site()).getByRole('button', { name: 'Reset to file value: Overdue after' }),
     );
     await waitFor(() => {
       expect(s.to('PUT /api/settings/lockers')).toHaveLength(1);

@@ -72,7 +72,7 @@ export function SettingsPage() {
             </h2>
             <p className="text-sm text-slate-700 dark:text-slate-300">{t('settings.kiosks_description')}</p>
             {settings.data.kiosks.map((kiosk) => (
-              <KioskCard key={`${kiosk.id}-${JSON.stringify(kiosk)}`} kiosk={kiosk} onSaved={saved} />
+              <KioskCard key={kiosk.id} kiosk={kiosk} onSaved={saved} />
             ))}
           </section>
           <MasterPinCard pinSet={settings.data.masterPinSet} onSaved={saved} />
@@ -83,11 +83,7 @@ export function SettingsPage() {
 }
 
 function KioskCard({ kiosk, onSaved }: { kiosk: KioskSettings; onSaved: () => Promise<void> }) {
-  const api = useApi();
-  const { t } = useI18n();
   const id = useId();
-  const [name, setName] = useState(kiosk.name);
-  const nameChanged = name.trim() !== kiosk.name && name.trim() !== '';
   return (
     <Card aria-labelledby={`${id}-title`} data-testid={`kiosk-settings-${kiosk.id}`}>
       <details>
@@ -97,67 +93,79 @@ function KioskCard({ kiosk, onSaved }: { kiosk: KioskSettings; onSaved: () => Pr
           </h3>
         </summary>
         <div className="mt-4">
-          <FlowForm
-            idPrefix={`kiosk-${kiosk.id}`}
-            flow={kiosk.flow}
-            extraDirty={nameChanged ? { name: name.trim() } : undefined}
-            extra={(errors) => (
-              <div className="grid gap-2 md:grid-cols-[1fr_16rem_auto] md:items-start">
-                <div>
-                  <Label htmlFor={`${id}-name`}>{t('settings.kiosk_name')}</Label>
-                  <p id={`${id}-name-help`} className="text-xs text-slate-700 dark:text-slate-300">
-                    {t('settings.kiosk_name_help')}
-                  </p>
-                </div>
-                <div>
-                  <Input
-                    id={`${id}-name`}
-                    value={name}
-                    maxLength={60}
-                    aria-invalid={errors.name !== undefined}
-                    aria-describedby={`${id}-name-help${errors.name ? ` ${id}-name-error` : ''}`}
-                    onChange={(e) => {
-                      setName(e.target.value);
-                    }}
-                  />
-                  {errors.name && (
-                    <p id={`${id}-name-error`} role="alert" className="mt-1 text-sm text-red-700 dark:text-red-300">
-                      {errors.name}
-                    </p>
-                  )}
-                </div>
-                <div className="flex flex-wrap items-center gap-2 md:justify-end">
-                  <SourceBadge source={kiosk.nameSource} />
-                  {kiosk.nameSource === 'panel' && (
-                    <Button
-                      size="sm"
-                      variant="ghost"
-                      aria-label={t('settings.reset_field', { field: t('settings.kiosk_name') })}
-                      onClick={() =>
-                        void updateKioskSettings(api, kiosk.id, { name: null }).then(onSaved, (e: unknown) => {
-                          toast.error(e instanceof Error ? e.message : String(e));
-                        })
-                      }
-                    >
-                      <RotateCcwIcon aria-hidden />
-                      {t('settings.reset')}
-                    </Button>
-                  )}
-                </div>
-              </div>
-            )}
-            onSave={async (change) => {
-              await updateKioskSettings(api, kiosk.id, change);
-              await onSaved();
-            }}
-            onReset={async (key) => {
-              await updateKioskSettings(api, kiosk.id, { [key]: null });
-              await onSaved();
-            }}
-          />
+          {/* Keyed by the values, so the form starts again from what a save stored. */}
+          <KioskForm key={JSON.stringify(kiosk)} kiosk={kiosk} onSaved={onSaved} />
         </div>
       </details>
     </Card>
+  );
+}
+
+function KioskForm({ kiosk, onSaved }: { kiosk: KioskSettings; onSaved: () => Promise<void> }) {
+  const api = useApi();
+  const { t } = useI18n();
+  const id = useId();
+  const [name, setName] = useState(kiosk.name);
+  const nameChanged = name.trim() !== kiosk.name && name.trim() !== '';
+  return (
+    <FlowForm
+      idPrefix={`kiosk-${kiosk.id}`}
+      flow={kiosk.flow}
+      extraDirty={nameChanged ? { name: name.trim() } : undefined}
+      extra={(errors) => (
+        <div className="grid gap-2 md:grid-cols-[1fr_16rem_auto] md:items-start">
+          <div>
+            <Label htmlFor={`${id}-name`}>{t('settings.kiosk_name')}</Label>
+            <p id={`${id}-name-help`} className="text-xs text-slate-700 dark:text-slate-300">
+              {t('settings.kiosk_name_help')}
+            </p>
+          </div>
+          <div>
+            <Input
+              id={`${id}-name`}
+              value={name}
+              maxLength={64}
+              aria-invalid={errors.name !== undefined}
+              aria-describedby={`${id}-name-help${errors.name ? ` ${id}-name-error` : ''}`}
+              onChange={(e) => {
+                setName(e.target.value);
+              }}
+            />
+            {errors.name && (
+              <p id={`${id}-name-error`} role="alert" className="mt-1 text-sm text-red-700 dark:text-red-300">
+                {errors.name}
+              </p>
+            )}
+          </div>
+          <div className="flex flex-wrap items-center gap-2 md:justify-end">
+            <SourceBadge source={kiosk.nameSource} />
+            {kiosk.nameSource === 'panel' && (
+              <Button
+                size="sm"
+                variant="ghost"
+                aria-label={t('settings.reset_field', { field: t('settings.kiosk_name') })}
+                onClick={() =>
+                  void updateKioskSettings(api, kiosk.id, { name: null }).then(onSaved, (e: unknown) => {
+                    toast.error(e instanceof Error ? e.message : String(e));
+                  })
+                }
+              >
+                <RotateCcwIcon aria-hidden />
+                {t('settings.reset')}
+              </Button>
+            )}
+          </div>
+        </div>
+      )}
+      onSave={async (change) => {
+        await updateKioskSettings(api, kiosk.id, change);
+        await onSaved();
+      }}
+      onReset={async (key) => {
+        await updateKioskSettings(api, kiosk.id, { [key]: null });
+        await onSaved();
+      }}
+    />
   );
 }
 
