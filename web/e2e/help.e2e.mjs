@@ -195,6 +195,48 @@ describe('Help Center against the real server', { timeout: 180_000 }, () => {
       await page.getByRole('button', { name: 'Sound for new requests' }).click();
     }));
 
+  test('an admin assigns a request to another staff member', () =>
+    step(current, async () => {
+      const base = /** @type {string} */ (server?.baseUrl);
+      const created = await call(base, 'POST', '/api/users', {
+        ...admin,
+        body: { username: 'selin', role: 'staff', password: 'selin-Passw0rd-1' },
+      });
+      assert.equal(created.status, 201, `POST /api/users: ${JSON.stringify(created.body)}`);
+      await page.goto(`/help/${requestId}`);
+      const assignee = sheet().getByLabel('Assign to');
+      await assignee.selectOption({ label: 'selin' });
+      await sheet().getByRole('button', { name: 'Assign', exact: true }).click();
+      await sheet().getByTestId('help-detail-assignee').filter({ hasText: 'selin' }).waitFor();
+      const stored = await call(base, 'GET', `/api/help/${requestId}`, admin);
+      assert.equal(stored.body.assigned_to?.username, 'selin');
+      await page.keyboard.press('Escape');
+      await page.waitForURL((url) => url.pathname === '/help');
+    }));
+
+  test('an auditor sees the request and its history but cannot act on it', () =>
+    step(current, async () => {
+      const base = /** @type {string} */ (server?.baseUrl);
+      const created = await call(base, 'POST', '/api/users', {
+        ...admin,
+        body: { username: 'denetci', role: 'auditor', password: 'denetci-Passw0rd' },
+      });
+      assert.equal(created.status, 201, `POST /api/users: ${JSON.stringify(created.body)}`);
+      const auditor = await launchDesktop(base);
+      try {
+        await auditor.page.goto(`/help/${requestId}`);
+        await signIn(auditor.page, 'denetci', 'denetci-Passw0rd');
+        const detail = auditor.page.getByRole('dialog');
+        await detail.getByText('Locker 12 will not open after paying').waitFor();
+        await detail.getByTestId('help-history').getByText('The member came back: it jammed again').waitFor();
+        assert.equal(await detail.getByRole('button', { name: /Assign|Resolve|Reopen/ }).count(), 0);
+        assert.equal(await detail.getByLabel('Resolution notes').count(), 0);
+        assert.equal(await headerHelpCount(auditor.page), 2);
+      } finally {
+        await auditor.browser.close();
+      }
+    }));
+
   test('screenshot of the Help Center', () =>
     step(current, async () => {
       const base = /** @type {string} */ (server?.baseUrl);
