@@ -157,6 +157,11 @@ export function FlowForm({
           const setting = flow[field.key];
           const error = errors[field.key];
           const unit = unitKey(field);
+          // A kiosk's value can come from the panel at the site level; resetting the kiosk then
+          // changes nothing, so the button shows only where the fallback differs.
+          const resettable =
+            setting.source === 'panel' &&
+            (setting.inherited === undefined || setting.inherited !== setting.value);
           const describedBy = [`${inputId}-help`, error ? `${inputId}-error` : ''].filter(Boolean).join(' ');
           return (
             <li key={field.key} className="grid gap-2 py-3 md:grid-cols-[1fr_16rem_auto] md:items-start" data-testid={`setting-${field.key}`}>
@@ -204,12 +209,12 @@ export function FlowForm({
               </div>
               <div className="flex flex-wrap items-center gap-2 md:justify-end">
                 <SourceBadge source={setting.source} />
-                {setting.source === 'panel' && setting.inherited !== undefined && (
+                {resettable && setting.inherited !== undefined && (
                   <span className="text-xs text-slate-700 dark:text-slate-300">
                     {t('settings.file_value', { value: shown(field, setting.inherited) })}
                   </span>
                 )}
-                {setting.source === 'panel' && (
+                {resettable && (
                   <Button
                     size="sm"
                     variant="ghost"

@@ -40,7 +40,16 @@ function sources(panel: string[]) {
 const settings = {
   site: { id: 'main', name: 'Demo facility', lockers: { ...flow, overdue_after: 7200 }, sources: sources(['overdue_after']) },
   kiosks: {
-    men: { name: "Men's changing room", lockers: { ...flow, pulse_ms: 700 }, sources: sources(['pulse_ms']) },
+    men: {
+      ...flow,
+      overdue_after: 7200,
+      pulse_ms: 700,
+      name: "Men's changing room",
+      name_source: 'panel',
+      // overdue_after comes from the site's panel value: the kiosk has nothing of its own to reset.
+      sources: sources(['pulse_ms', 'overdue_after']),
+      inherited: { ...flow, overdue_after: 7200, name: 'men' },
+    },
   },
   master_pin_set: true,
 };
@@ -116,6 +125,23 @@ describe('settings page', () => {
       assignment_mode: 'automatic',
       open_only_window: 5400,
     });
+  });
+
+  it("offers a kiosk reset only where the kiosk's own value differs from what it falls back to", async () => {
+    const s = await renderSettings({ 'PUT /api/kiosks/men/settings': { status: 200, body: {} } });
+    const user = userEvent.setup();
+    const men = screen.getByTestId('kiosk-settings-men');
+    await user.click(within(men).getByText("Men's changing room"));
+    const overdue = within(men).getByTestId('setting-overdue_after');
+    expect(within(overdue).getByText('Set in panel')).toBeInTheDocument();
+    expect(within(overdue).queryByRole('button', { name: /Reset/ })).toBeNull();
+    const pulse = within(men).getByTestId('setting-pulse_ms');
+    expect(within(pulse).getByText('after reset: 500 ms')).toBeInTheDocument();
+    await user.click(within(pulse).getByRole('button', { name: 'Reset to file value: Relay pulse' }));
+    await waitFor(() => {
+      expect(s.to('PUT /api/kiosks/men/settings')).toHaveLength(1);
+    });
+    expect(JSON.parse(s.to('PUT /api/kiosks/men/settings')[0]?.body ?? '')).toEqual({ pulse_ms: null });
   });
 
   it('checks ranges before sending', async () => {

@@ -131,7 +131,9 @@ function Accounts() {
             <TableRow>
               <TableHead scope="col">{t('users.field.username')}</TableHead>
               <TableHead scope="col">{t('users.field.role')}</TableHead>
-              <TableHead scope="col">{t('users.field.status')}</TableHead>
+              <TableHead scope="col" className="hidden sm:table-cell">
+                {t('users.field.status')}
+              </TableHead>
               <TableHead scope="col" className="hidden md:table-cell">
                 {t('users.field.last_login')}
               </TableHead>
@@ -151,6 +153,9 @@ function Accounts() {
                   <TableCell className="font-medium">
                     {account.username}
                     {self && <span className="ml-2 text-xs text-slate-700 dark:text-slate-300">{t('users.you')}</span>}
+                    <Badge tone={account.active ? 'success' : 'neutral'} className="mt-1 flex w-fit sm:hidden">
+                      {account.active ? t('users.active') : t('users.inactive')}
+                    </Badge>
                   </TableCell>
                   <TableCell>
                     <Select
@@ -170,7 +175,7 @@ function Accounts() {
                       ))}
                     </Select>
                   </TableCell>
-                  <TableCell>
+                  <TableCell className="hidden sm:table-cell">
                     <Badge tone={account.active ? 'success' : 'neutral'}>
                       {account.active ? t('users.active') : t('users.inactive')}
                     </Badge>
@@ -182,7 +187,7 @@ function Accounts() {
                     {account.created_at ? formatDateTime(account.created_at) : '—'}
                   </TableCell>
                   <TableCell>
-                    <div className="flex flex-wrap justify-end gap-2">
+                    <div className="flex flex-col items-stretch gap-2 sm:flex-row sm:flex-wrap sm:justify-end">
                       <Button
                         size="sm"
                         variant="secondary"
