@@ -5,7 +5,7 @@
 //   node scripts/budgets.mjs            initial JavaScript per page, gzipped (needs `npm run build`)
 //   node scripts/budgets.mjs --browser  also first contentful paint of the panel and the kiosk
 //                                       screen, and how long a locker change takes to show on an
-//                                       open panel after the scan (needs target/debug/kioskhub or
+//                                       open panel's grid after the scan (needs target/debug/kioskhub or
 //                                       KIOSKHUB_BIN, and /usr/bin/chromium)
 //
 // Every figure is printed with its budget; the exit status is 1 when one is over.
@@ -131,22 +131,23 @@ async function browserBudgets() {
       report(`kiosk first contentful paint, p50 of ${LOADS} cold loads`, percentiles(kiosk).p50, BUDGETS.fcpMs, ms);
 
       // A locker change on an open panel: the time from sending the scan that takes a locker to
-      // the panel's count changing on screen.
+      // its tile on the open lockers grid showing it owned.
       await page.goto('/');
       await signIn(page, 'admin', ADMIN_PASSWORD);
-      const owned = page.getByTestId('kiosk-card-men').getByTestId('count-owned');
-      await owned.waitFor();
+      await page.waitForURL((url) => url.pathname === '/');
+      await page.goto('/lockers/men');
+      await page.getByTestId('locker-grid').waitFor();
       const token = await pairKiosk(baseUrl, admin, 'men');
       const lockers = await call(baseUrl, 'GET', '/api/kiosks/men/lockers', admin);
       const free = lockers.body.items.filter((/** @type {{ state: string }} */ l) => l.state === 'free');
       const samples = [];
       for (let i = 0; i < Math.min(CHANGES, free.length); i++) {
-        const before = Number((await owned.textContent())?.trim());
+        const number = free[i].number;
         const started = performance.now();
-        await takeLocker(baseUrl, token, `04B0D6E7${String(i).padStart(2, '0')}`, free[i].number);
+        await takeLocker(baseUrl, token, `04B0D6E7${String(i).padStart(2, '0')}`, number);
         await page.waitForFunction(
-          ({ selector, expected }) => document.querySelector(selector)?.textContent?.trim() === String(expected),
-          { selector: '[data-testid="kiosk-card-men"] [data-testid="count-owned"]', expected: before + 1 },
+          (selector) => document.querySelector(selector) !== null,
+          `[data-testid="locker-tile-${number}"][data-state="owned"]`,
           { polling: 'raf' },
         );
         samples.push(performance.now() - started);
