@@ -82,3 +82,36 @@ export async function waitForHeaderCount(page, expected) {
     return last === expected;
   }, () => `the header to show ${expected} unresolved help requests (it shows ${last})`);
 }
+
+/**
+ * `POST /auth/login` through the API, waiting out the login rate limit (5 a minute per address,
+ * and every test here signs in from 127.0.0.1). Returns the final answer, whatever its status.
+ * @param {string} baseUrl
+ * @param {string} username
+ * @param {string} password
+ */
+export async function loginPatiently(baseUrl, username, password) {
+  for (;;) {
+    const answer = await call(baseUrl, 'POST', '/auth/login', { body: { username, password } });
+    if (answer.status !== 429) return answer;
+    const wait = Number(answer.headers.get('retry-after') ?? '5');
+    await new Promise((resolve) => setTimeout(resolve, (wait + 1) * 1000));
+  }
+}
+
+/**
+ * A staff session through the API (cookie and CSRF token), waiting out the login rate limit.
+ * @param {string} baseUrl
+ * @param {string} username
+ * @param {string} password
+ * @returns {Promise<import('./api.mjs').StaffSession>}
+ */
+export async function sessionPatiently(baseUrl, username, password) {
+  const login = await loginPatiently(baseUrl, username, password);
+  assert.equal(login.status, 200, `POST /auth/login as ${username}: ${JSON.stringify(login.body)}`);
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return { cookie, csrf: /** @type {string} */ (login.body.csrf_token) };
+}

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, pairKiosk, staffSession } from './api.mjs';
-import { eventually, launchDesktop } from './admin-support.mjs';
+import { eventually, launchDesktop, loginPatiently, sessionPatiently } from './admin-support.mjs';
 import { assertAccessible } from './axe.mjs';
 import {
   ADMIN_PASSWORD,
@@ -35,7 +35,7 @@ let admin;
 const current = () => server;
 const base = () => /** @type {string} */ (server?.baseUrl);
 
-describe('admin pages against the real server', { timeout: 180_000 }, () => {
+describe('admin pages against the real server', { timeout: 300_000 }, () => {
   before(async () => {
     checkPrerequisites();
     server = await startServer();
@@ -199,5 +199,44 @@ describe('admin pages against the real server', { timeout: 180_000 }, () => {
 
       await page.reload();
       await page.locator('[data-testid="session-row"]', { hasText: 'derya' }).waitFor();
+    }));
+  test('an admin changes a role, resets a password, revokes a session and deactivates the account', () =>
+    step(current, async () => {
+      // Every sign-in here comes from 127.0.0.1, under the login rate limit: as few as possible.
+      const first = await sessionPatiently(base(), 'derya', 'derya-Passw0rd-1');
+      await page.reload();
+      const row = page.getByTestId('user-row-derya');
+      await row.getByLabel('Role of derya').selectOption('auditor');
+      await page.getByText('User derya updated.').first().waitFor();
+      const accounts = await call(base(), 'GET', '/api/users', admin);
+      const account = accounts.body.items.find((/** @type {{ username: string }} */ u) => u.username === 'derya');
+      assert.equal(account?.role, 'auditor');
+      assert.equal((await call(base(), 'GET', '/auth/me', first)).status, 401, 'taking rights away ends her sessions');
+
+      await row.getByRole('button', { name: 'Reset password for derya' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('New password').fill('derya-New-Passw0rd');
+      await dialog.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('Password of derya changed.').waitFor();
+
+      // The new password works, and its session is listed for the admin to revoke.
+      const second = await sessionPatiently(base(), 'derya', 'derya-New-Passw0rd');
+      assert.equal((await call(base(), 'GET', '/auth/me', second)).body.user.role, 'auditor');
+      await page.reload();
+      const sessions = page.locator('[data-testid="session-row"]', { hasText: 'derya' });
+      await sessions.first().waitFor();
+      assert.equal(await sessions.count(), 1);
+      await sessions.first().getByRole('button', { name: 'Revoke the session of derya' }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke' }).click();
+      await page.getByText('Session revoked.').waitFor();
+      await sessions.first().waitFor({ state: 'detached' });
+      assert.equal((await call(base(), 'GET', '/auth/me', second)).status, 401, 'the revoked session is gone');
+
+      await row.getByRole('button', { name: 'Deactivate derya' }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Deactivate' }).click();
+      await row.getByText('Deactivated').filter({ visible: true }).waitFor();
+      const login = await loginPatiently(base(), 'derya', 'derya-New-Passw0rd');
+      assert.equal(login.status, 401, 'a deactivated account cannot sign in');
+      await assertAccessible(page, 'users after changes');
     }));
 });
