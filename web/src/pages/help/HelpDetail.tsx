@@ -263,7 +263,7 @@ function AssignForm({ request, user }: { request: HelpDetail; user: User }) {
 
 function ResolveForm({ request }: { request: HelpDetail }) {
   const api = useApi();
-  const { t } = useI18n();
+  const { t, number } = useI18n();
   const id = useId();
   const [notes, setNotes] = useState('');
   const [invalid, setInvalid] = useState<string | null>(null);
@@ -306,7 +306,7 @@ function ResolveForm({ request }: { request: HelpDetail }) {
       />
       {error === null ? (
         <p id={`${id}-hint`} className="text-xs text-slate-700 dark:text-slate-300">
-          {t('help.resolution_hint', { max: MAX_RESOLUTION_NOTES })}
+          {t('help.resolution_hint', { max: number(MAX_RESOLUTION_NOTES) })}
         </p>
       ) : (
         <p id={`${id}-error`} role="alert" className="text-sm text-red-700 dark:text-red-300">
