@@ -4,7 +4,7 @@
 # Extra arguments go to `kioskhub demo` (e.g. --listen 0.0.0.0:8080, --data DIR).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if [ ! -f "$root/web/dist/index.html" ] || [ -n "$(find "$root/web/src" "$root/web/index.html" -newer "$root/web/dist/index.html" -print -quit)" ]; then
+if [ ! -f "$root/web/dist/index.html" ] || [ -n "$(find "$root/web/src" "$root/web/public" "$root/web/index.html" "$root/web/kiosk.html" -newer "$root/web/dist/index.html" -print -quit)" ]; then
   (cd "$root/web" && npm ci --no-audit --no-fund && npm run build)
 fi
 cd "$root"
