@@ -129,6 +129,11 @@ export function upperCase(text: string, lang: Lang = current): string {
   return text.toLocaleUpperCase(intlLocale(lang));
 }
 
+/** Lower case with the language's rules (Turkish `İ` → `i`, `I` → `ı`), for searching. */
+export function lowerCase(text: string, lang: Lang = current): string {
+  return text.toLocaleLowerCase(intlLocale(lang));
+}
+
 /** DD.MM.YYYY HH:mm in local time (PRODUCT.md §12); the input is an RFC 3339 timestamp. */
 export function formatDateTime(iso: string): string {
   const date = new Date(iso);

@@ -84,7 +84,7 @@ export function LockersPage() {
 }
 
 function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
-  const { t, number } = useI18n();
+  const { t, number, lang } = useI18n();
   const api = useApi();
   const errorText = useErrorText();
   const lockers = useLockers(kiosk.id);
@@ -97,7 +97,10 @@ function LockerBoard({ kiosk }: { kiosk: KioskItem }) {
   const [bulk, setBulk] = useState<BulkRun | null>(null);
 
   const all = useMemo(() => lockers.data ?? [], [lockers.data]);
-  const visible = useMemo(() => all.filter((l) => matchesFilter(l, filter)), [all, filter]);
+  const visible = useMemo(
+    () => all.filter((l) => matchesFilter(l, filter, lang)),
+    [all, filter, lang],
+  );
   const chosen = all.filter((l) => selected.has(l.number));
   const allVisibleSelected = visible.length > 0 && visible.every((l) => selected.has(l.number));
   const someVisibleSelected = visible.some((l) => selected.has(l.number));

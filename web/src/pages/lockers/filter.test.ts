@@ -22,4 +22,14 @@ describe('grid search and filters', () => {
     expect(shown({ overdue: true })).toEqual([7]);
     expect(shown({ state: 'owned', text: '1' })).toEqual([15]);
   });
+
+  it('compares names with the casing rules of the language', () => {
+    const first = MEN_LOCKERS[0];
+    if (!first) throw new Error('the fixture has lockers');
+    const locker = { ...first, name: 'İSKELE TARAFI' };
+    expect(matchesFilter(locker, { ...none, text: 'iskele' }, 'tr')).toBe(true);
+    expect(matchesFilter(locker, { ...none, text: 'tarafı' }, 'tr')).toBe(true);
+    // English rules turn İ into i + a combining dot, which a typed "i" does not match.
+    expect(matchesFilter(locker, { ...none, text: 'iskele' }, 'en')).toBe(false);
+  });
 });

@@ -1,4 +1,5 @@
 import type { PanelLocker } from '../../api/lockers';
+import { lowerCase, type Lang } from '../../i18n';
 
 export const LOCKER_FILTER_STATES = ['all', 'free', 'owned', 'blocked', 'error', 'vip'] as const;
 
@@ -10,19 +11,19 @@ export interface LockerFilter {
   overdue: boolean;
 }
 
-/** Whether a locker passes the grid's search and filters. */
-export function matchesFilter(locker: PanelLocker, filter: LockerFilter): boolean {
+/** Whether a locker passes the grid's search and filters; text compares in `lang`'s casing. */
+export function matchesFilter(locker: PanelLocker, filter: LockerFilter, lang?: Lang): boolean {
   if (filter.state !== 'all' && locker.state !== filter.state) return false;
   if (filter.vip && !locker.vip) return false;
   if (filter.overdue && !locker.overdue) return false;
-  const text = filter.text.trim().toLocaleLowerCase();
+  const text = lowerCase(filter.text.trim(), lang);
   if (text === '') return true;
-  const hint = (locker.owner_hint ?? '').replace(/^\u2026/, '').toLocaleLowerCase();
+  const hint = lowerCase((locker.owner_hint ?? '').replace(/^\u2026/, ''), lang);
   // A card hint is four characters: a shorter query would match half the room by accident.
   const card = text.replace(/^\u2026|^\.\.\./, '');
   return (
     String(locker.number).startsWith(text) ||
-    (locker.name ?? '').toLocaleLowerCase().includes(text) ||
+    lowerCase(locker.name ?? '', lang).includes(text) ||
     (hint !== '' && card.length >= 3 && hint.includes(card))
   );
 }
