@@ -304,7 +304,7 @@ const ROUTES: &[Route] = &[
         HttpMethod::Get,
         "/api/audit",
         "events",
-        "Audit trail; ?action&limit&cursor",
+        "Audit trail, newest first; ?action&user&from&to (RFC 3339)&limit&cursor",
         Staff("system:logs"),
         None,
         None,

@@ -3,7 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, LockersView, Staff, SystemConfigure, SystemLogs};
 use crate::app::AppState;
-use crate::store::EventFilter;
+use crate::store::{AuditFilter, EventFilter};
 use crate::time::{now_ms, parse_rfc3339, rfc3339};
 use axum::Json;
 use axum::extract::State;
@@ -96,6 +96,10 @@ pub async fn list_events(
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     action: Option<String>,
+    /// Entries by this user (the name at the time of the entry).
+    user: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -109,7 +113,16 @@ pub async fn list_audit(
     let limit = limit(q.limit)?;
     let rows = state
         .store
-        .audit_entries(q.action.as_deref(), cursor(q.cursor.as_deref())?, limit)
+        .audit_entries(
+            &AuditFilter {
+                action: q.action.as_deref(),
+                username: q.user.as_deref(),
+                from_ts: time_param(q.from.as_deref(), "from")?,
+                to_ts: time_param(q.to.as_deref(), "to")?,
+            },
+            cursor(q.cursor.as_deref())?,
+            limit,
+        )
         .await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))

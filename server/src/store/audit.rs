@@ -17,6 +17,17 @@ pub struct NewAudit<'a> {
 }
 
 /// An audit entry as stored.
+/// What `audit_entries` narrows by; `None` matches everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditFilter<'a> {
+    pub action: Option<&'a str>,
+    pub username: Option<&'a str>,
+    /// Epoch milliseconds, inclusive.
+    pub from_ts: Option<i64>,
+    /// Epoch milliseconds, inclusive.
+    pub to_ts: Option<i64>,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -53,21 +64,26 @@ impl Store {
         tx.commit().await
     }
 
-    /// Audit entries, newest first, before the cursor `before` (an id).
+    /// Audit entries, newest first, before the cursor `before` (an id), narrowed by `filter`.
     pub async fn audit_entries(
         &self,
-        action: Option<&str>,
+        filter: &AuditFilter<'_>,
         before: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>> {
         Ok(sqlx::query_as(
             "SELECT id, ts, user_id, username, ip, user_agent, action, target, outcome, detail \
              FROM audit WHERE ($1 IS NULL OR action = $1) AND ($2 IS NULL OR id < $2) \
+             AND ($4 IS NULL OR username = $4) AND ($5 IS NULL OR ts >= $5) \
+             AND ($6 IS NULL OR ts <= $6) \
              ORDER BY id DESC LIMIT $3",
         )
-        .bind(action)
+        .bind(filter.action)
         .bind(before)
         .bind(limit)
+        .bind(filter.username)
+        .bind(filter.from_ts)
+        .bind(filter.to_ts)
         .fetch_all(&self.pool)
         .await?)
     }

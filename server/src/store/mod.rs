@@ -17,7 +17,7 @@ mod realtime;
 mod settings;
 mod users;
 
-pub use audit::{AuditEntry, NewAudit};
+pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use commands::{CommandRow, NewCommand};
 pub use events::{EventFilter, EventRow, NewEvent};
 pub use help::{HelpFilter, HelpHistoryRow, HelpOrder, HelpRow, HelpUpdate, NewHelpRow};

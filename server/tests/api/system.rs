@@ -189,3 +189,52 @@ async fn kiosk_pair_on_the_command_line_prints_a_code_that_pairs() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["kiosk"], "women");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_trail_narrows_by_user_and_time() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // A failed sign-in is audited under the name that was tried.
+    let status = Client::new()
+        .post(app.url("/auth/login"))
+        .json(&json!({"username": "someone-else", "password": "not-the-password"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let names = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["username"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let (status, mine) = admin.get("/api/audit?user=admin").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert!(
+        !names(&mine).is_empty(),
+        "the admin's sign-in is there: {mine}"
+    );
+    assert!(names(&mine).iter().all(|n| n == "admin"), "{mine}");
+    let (_, theirs) = admin.get("/api/audit?user=someone-else").await;
+    assert_eq!(names(&theirs), ["someone-else"], "{theirs}");
+
+    let (_, since_2000) = admin.get("/api/audit?from=2000-01-01T00:00:00Z").await;
+    assert!(names(&since_2000).len() >= 2, "{since_2000}");
+    let (_, future) = admin.get("/api/audit?from=2999-01-01T00:00:00Z").await;
+    assert_eq!(future["items"], json!([]));
+    let (_, past) = admin.get("/api/audit?to=2000-01-01T00:00:00Z").await;
+    assert_eq!(past["items"], json!([]));
+    let (_, both) = admin
+        .get("/api/audit?user=admin&action=login&from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z")
+        .await;
+    assert!(!names(&both).is_empty(), "{both}");
+
+    let (status, bad) = admin.get("/api/audit?from=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert_eq!(bad["error"]["code"], "invalid_query");
+    assert_eq!(bad["error"]["field"], "from");
+}
