@@ -2,7 +2,8 @@
 //! WebSockets on loopback,
 //!
 //! 1. fan-out: N connected panels (default 10,000); one locker change reaches all — latency from
-//!    sending the change to each client's receipt, and the server's RSS idle and with N clients;
+//!    the change's commit (and from sending the scan) to each client's receipt, and the server's
+//!    RSS idle and with N clients;
 //! 2. rate: 1,000 clients while events are pushed at 2,000/s for 5 s — delivered, dropped and
 //!    latency percentiles;
 //! 3. mix (seed 000): 100 kiosk devices running card cycles and 50 panels watching — update
@@ -12,6 +13,10 @@
 //! `RATE_PER_SEC`, `RATE_SECONDS`, `MIX_SECONDS`). Every loop is bounded in count and time and
 //! talks to 127.0.0.1 only.
 
+// The in-process server there serves the other benches; this one runs the real binary.
+#[allow(dead_code)]
+mod support;
+
 use futures::StreamExt;
 use reqwest::Client;
 use serde_json::{Value, json};
@@ -19,10 +24,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+use support::{PASSWORD, percentile};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-const PASSWORD: &str = "bench-admin-password";
 
 /// Concurrent HTTP clients pushing broadcasts in the rate test.
 const PUSHERS: u64 = 64;
@@ -150,26 +154,7 @@ async fn admin(base: &str) -> Admin {
 
 impl Admin {
     async fn pair(&self, kiosk: &str) -> String {
-        let code: Value = self
-            .http
-            .post(format!("{}/api/kiosks/{kiosk}/pairing", self.base))
-            .header("x-csrf-token", &self.csrf)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let paired: Value = Client::new()
-            .post(format!("{}/api/kiosk/pair", self.base))
-            .json(&json!({"code": code["code"]}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        paired["token"].as_str().expect("paired").to_owned()
+        support::pair(&self.base, &self.http, &self.csrf, kiosk).await
     }
 }
 
@@ -233,21 +218,14 @@ fn number_after(text: &str, key: &str) -> Option<u64> {
     rest[..end].parse().ok()
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 fn summary(mut ms: Vec<f64>) -> String {
     ms.sort_by(|a, b| a.total_cmp(b));
     format!(
         "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        pct(&ms, 0.5),
-        pct(&ms, 0.95),
-        pct(&ms, 0.99),
-        pct(&ms, 1.0)
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.95),
+        percentile(&ms, 0.99),
+        percentile(&ms, 1.0)
     )
 }
 

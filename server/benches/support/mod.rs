@@ -58,31 +58,37 @@ impl Running {
 
     /// Pair a device for `kiosk`; returns its bearer token.
     pub async fn pair(&self, admin: &Client, csrf: &str, kiosk: &str) -> String {
-        let code: Value = admin
-            .post(format!("{}/api/kiosks/{kiosk}/pairing", self.base))
-            .header("x-csrf-token", csrf)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let paired: Value = Client::new()
-            .post(format!("{}/api/kiosk/pair", self.base))
-            .json(&json!({"code": code["code"]}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        paired["token"].as_str().unwrap().to_owned()
+        pair(&self.base, admin, csrf, kiosk).await
     }
 
     pub async fn stop(self) {
         self.stop.cancel();
         let _ = self.server.await;
     }
+}
+
+/// Pair a device for `kiosk` on the server at `base` with a signed-in admin client; returns the
+/// device's bearer token.
+pub async fn pair(base: &str, admin: &Client, csrf: &str, kiosk: &str) -> String {
+    let code: Value = admin
+        .post(format!("{base}/api/kiosks/{kiosk}/pairing"))
+        .header("x-csrf-token", csrf)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paired: Value = Client::new()
+        .post(format!("{base}/api/kiosk/pair"))
+        .json(&json!({"code": code["code"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    paired["token"].as_str().expect("paired").to_owned()
 }
 
 /// The `p` quantile of sorted milliseconds.
