@@ -4,23 +4,39 @@ import { useApi } from '../../api/context';
 import {
   auditTime,
   EMPTY_AUDIT_FILTERS,
+  type AuditEntry,
   listAudit,
   type AuditFilters,
 } from '../../api/events';
 import { Badge } from '../../components/ui/badge';
 import { Input, Label } from '../../components/ui/input';
-import {
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeader,
-  TableRow,
-} from '../../components/ui/table';
 import { formatDateTime, useI18n } from '../../i18n';
 import { csvFilename, downloadCsv, toCsv } from './csv';
-import { ExportButton, LogFooter, LogState } from './LogParts';
+import { ExportButton, LogFooter, LogState, LogTable, type LogColumn } from './LogParts';
 import { useDebouncedValue } from './useDebouncedValue';
+
+const AUDIT_COLUMNS: LogColumn<AuditEntry>[] = [
+  { header: 'events.field.time', cellClassName: 'whitespace-nowrap', cell: (r) => formatDateTime(auditTime(r)) },
+  { header: 'events.field.user', cell: (r) => r.username ?? '—' },
+  { header: 'events.field.action', cellClassName: 'font-mono text-xs', cell: (r) => r.action },
+  { header: 'events.field.target', className: 'hidden sm:table-cell', cell: (r) => r.target ?? '—' },
+  {
+    header: 'events.field.outcome',
+    cell: (r) => (
+      <Badge tone={r.outcome === 'succeeded' ? 'success' : r.outcome === 'denied' || r.outcome === 'failed' ? 'danger' : 'neutral'}>
+        {r.outcome}
+      </Badge>
+    ),
+  },
+  { header: 'events.field.ip', className: 'hidden md:table-cell', cell: (r) => r.ip ?? '—' },
+  {
+    header: 'events.field.detail',
+    className: 'hidden lg:table-cell',
+    cellClassName: 'max-w-xs truncate',
+    cell: (r) => r.detail ?? '',
+    title: (r) => r.detail ?? undefined,
+  },
+];
 
 /** The audit trail, filtered by the server: action, user and dates. */
 export function AuditTab() {
@@ -122,50 +138,14 @@ export function AuditTab() {
         <ExportButton disabled={rows.length === 0} onClick={exportRows} />
       </div>
       <LogState pending={query.isPending} error={query.error} onRetry={() => void query.refetch()}>
-        {rows.length === 0 ? (
-          <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-600">
-            {t('events.audit_empty')}
-          </p>
-        ) : (
-          <Table data-testid="audit-table" scrollLabel={t('events.tab.audit')}>
-            <TableHeader>
-              <TableRow>
-                <TableHead scope="col">{t('events.field.time')}</TableHead>
-                <TableHead scope="col">{t('events.field.user')}</TableHead>
-                <TableHead scope="col">{t('events.field.action')}</TableHead>
-                <TableHead scope="col" className="hidden sm:table-cell">
-                  {t('events.field.target')}
-                </TableHead>
-                <TableHead scope="col">{t('events.field.outcome')}</TableHead>
-                <TableHead scope="col" className="hidden md:table-cell">
-                  {t('events.field.ip')}
-                </TableHead>
-                <TableHead scope="col" className="hidden lg:table-cell">
-                  {t('events.field.detail')}
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {rows.map((row) => (
-                <TableRow key={row.id} data-testid="audit-row" data-action={row.action}>
-                  <TableCell className="whitespace-nowrap">{formatDateTime(auditTime(row))}</TableCell>
-                  <TableCell>{row.username ?? '—'}</TableCell>
-                  <TableCell className="font-mono text-xs">{row.action}</TableCell>
-                  <TableCell className="hidden sm:table-cell">{row.target ?? '—'}</TableCell>
-                  <TableCell>
-                    <Badge tone={row.outcome === 'succeeded' ? 'success' : row.outcome === 'denied' || row.outcome === 'failed' ? 'danger' : 'neutral'}>
-                      {row.outcome}
-                    </Badge>
-                  </TableCell>
-                  <TableCell className="hidden md:table-cell">{row.ip ?? '—'}</TableCell>
-                  <TableCell className="hidden max-w-xs truncate lg:table-cell" title={row.detail ?? undefined}>
-                    {row.detail ?? ''}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )}
+        <LogTable
+          rows={rows}
+          columns={AUDIT_COLUMNS}
+          empty={t('events.audit_empty')}
+          label={t('events.tab.audit')}
+          testId="audit-table"
+          rowProps={(row) => ({ key: row.id, 'data-testid': 'audit-row', 'data-action': row.action })}
+        />
         <LogFooter
           count={rows.length}
           hasMore={query.hasNextPage}

@@ -10,20 +10,27 @@ import {
 } from '../../api/events';
 import { Input, Label } from '../../components/ui/input';
 import { Select } from '../../components/ui/select';
-import {
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeader,
-  TableRow,
-} from '../../components/ui/table';
 import { formatDateTime, useI18n } from '../../i18n';
 import { useRealtime } from '../../realtime/useRealtime';
 import { useKioskList } from '../help/useKioskList';
 import { csvFilename, downloadCsv, toCsv } from './csv';
-import { ExportButton, LogFooter, LogState, summarize } from './LogParts';
+import { ExportButton, LogFooter, LogState, LogTable, summarize, type LogColumn } from './LogParts';
 import { useDebouncedValue } from './useDebouncedValue';
+
+const EVENT_COLUMNS: LogColumn<LogEvent>[] = [
+  { header: 'events.field.time', cellClassName: 'whitespace-nowrap', cell: (r) => formatDateTime(r.ts) },
+  { header: 'events.field.type', cellClassName: 'font-mono text-xs', cell: (r) => r.type },
+  { header: 'events.field.kiosk', cell: (r) => r.kiosk ?? '—' },
+  { header: 'events.field.locker', cell: (r) => r.locker ?? '—' },
+  { header: 'events.field.actor', className: 'hidden sm:table-cell', cell: (r) => r.actor },
+  {
+    header: 'events.field.data',
+    className: 'hidden md:table-cell',
+    cellClassName: 'max-w-md truncate font-mono text-xs',
+    cell: (r) => summarize(r.data),
+    title: (r) => summarize(r.data),
+  },
+];
 
 /** Whether a live event belongs in the list under these filters. */
 function matches(event: LogEvent, filters: EventFilters): boolean {
@@ -183,42 +190,14 @@ export function EventsTab() {
         <ExportButton disabled={rows.length === 0} onClick={exportRows} />
       </div>
       <LogState pending={query.isPending} error={query.error} onRetry={() => void query.refetch()}>
-        {rows.length === 0 ? (
-          <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-600">
-            {t('events.empty')}
-          </p>
-        ) : (
-          <Table data-testid="events-table" scrollLabel={t('events.tab.events')}>
-            <TableHeader>
-              <TableRow>
-                <TableHead scope="col">{t('events.field.time')}</TableHead>
-                <TableHead scope="col">{t('events.field.type')}</TableHead>
-                <TableHead scope="col">{t('events.field.kiosk')}</TableHead>
-                <TableHead scope="col">{t('events.field.locker')}</TableHead>
-                <TableHead scope="col" className="hidden sm:table-cell">
-                  {t('events.field.actor')}
-                </TableHead>
-                <TableHead scope="col" className="hidden md:table-cell">
-                  {t('events.field.data')}
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {rows.map((row) => (
-                <TableRow key={row.seq} data-testid="event-row" data-type={row.type}>
-                  <TableCell className="whitespace-nowrap">{formatDateTime(row.ts)}</TableCell>
-                  <TableCell className="font-mono text-xs">{row.type}</TableCell>
-                  <TableCell>{row.kiosk ?? '—'}</TableCell>
-                  <TableCell>{row.locker ?? '—'}</TableCell>
-                  <TableCell className="hidden sm:table-cell">{row.actor}</TableCell>
-                  <TableCell className="hidden max-w-md truncate font-mono text-xs md:table-cell" title={summarize(row.data)}>
-                    {summarize(row.data)}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )}
+        <LogTable
+          rows={rows}
+          columns={EVENT_COLUMNS}
+          empty={t('events.empty')}
+          label={t('events.tab.events')}
+          testId="events-table"
+          rowProps={(row) => ({ key: row.seq, 'data-testid': 'event-row', 'data-type': row.type })}
+        />
         <LogFooter
           count={rows.length}
           hasMore={query.hasNextPage}

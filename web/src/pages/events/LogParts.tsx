@@ -1,7 +1,15 @@
 import { DownloadIcon } from 'lucide-react';
-import type { ReactNode } from 'react';
+import type { ComponentProps, ReactNode } from 'react';
 import { Button } from '../../components/ui/button';
-import { useI18n } from '../../i18n';
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from '../../components/ui/table';
+import { useI18n, type MessageKey } from '../../i18n';
 
 /** Loading, error and "load more" around a list that grows page by page. */
 export function LogFooter({
@@ -77,4 +85,73 @@ export function summarize(data: unknown): string {
   if (data === null || data === undefined) return '';
   const text = typeof data === 'string' ? data : JSON.stringify(data);
   return text === '{}' ? '' : text;
+}
+
+/** One column of a log table: its heading, the cell of a row, and classes for both. */
+export interface LogColumn<Row> {
+  header: MessageKey;
+  /** Also on the cells, e.g. `hidden sm:table-cell` to drop the column on phones. */
+  className?: string;
+  cellClassName?: string;
+  cell: (row: Row) => ReactNode;
+  /** The full text as a tooltip, for cells that truncate. */
+  title?: (row: Row) => string | undefined;
+}
+
+/** The loaded rows of a log as a table, or the empty text when there are none. */
+export function LogTable<Row>({
+  rows,
+  columns,
+  empty,
+  label,
+  testId,
+  rowProps,
+}: {
+  rows: Row[];
+  columns: LogColumn<Row>[];
+  empty: string;
+  label: string;
+  testId: string;
+  /** The row's key and its test attributes. */
+  rowProps: (row: Row) => { key: string | number } & ComponentProps<'tr'> & Record<`data-${string}`, string>;
+}) {
+  const { t } = useI18n();
+  if (rows.length === 0) {
+    return (
+      <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-600">
+        {empty}
+      </p>
+    );
+  }
+  return (
+    <Table data-testid={testId} scrollLabel={label}>
+      <TableHeader>
+        <TableRow>
+          {columns.map((column) => (
+            <TableHead key={column.header} scope="col" className={column.className}>
+              {t(column.header)}
+            </TableHead>
+          ))}
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {rows.map((row) => {
+          const { key, ...props } = rowProps(row);
+          return (
+            <TableRow key={key} {...props}>
+              {columns.map((column) => (
+                <TableCell
+                  key={column.header}
+                  className={[column.className, column.cellClassName].filter(Boolean).join(' ')}
+                  title={column.title?.(row)}
+                >
+                  {column.cell(row)}
+                </TableCell>
+              ))}
+            </TableRow>
+          );
+        })}
+      </TableBody>
+    </Table>
+  );
 }
