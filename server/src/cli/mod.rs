@@ -1,6 +1,7 @@
 //! The command line: `serve`, `demo`, `user`, `kiosk pair`, `config check` and the `relay`
 //! commissioning tools.
 
+mod memory;
 mod relay;
 
 use crate::app::{self, StartOptions};
@@ -113,6 +114,7 @@ enum ConfigAction {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    memory::reexec_with_fixed_mmap_threshold();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
