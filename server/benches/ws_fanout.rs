@@ -280,12 +280,15 @@ async fn fanout(clients: usize) {
                             .and_then(kioskhub::time::parse_rfc3339)
                             .expect("a stored message has its ts");
                         let from_commit = (kioskhub::time::now_ms() - committed) as f64;
-                        return t0
+                        let got = t0
                             .get()
                             .map(|t| (from_commit, t.elapsed().as_secs_f64() * 1000.0));
+                        // The socket stays open until every client is measured: closing it here
+                        // would put the teardown of early clients on the clock of later ones.
+                        return (got, ws);
                     }
                 }
-                None
+                (None, ws)
             })
         })
         .collect();
@@ -293,13 +296,17 @@ async fn fanout(clients: usize) {
     take(&server.base, &kiosk, "0FA0000001", 1).await;
     let mut from_commit = Vec::new();
     let mut from_scan = Vec::new();
+    let mut open = Vec::with_capacity(clients);
     for r in readers {
-        if let Some((commit_ms, scan_ms)) = r.await.unwrap() {
+        let (got, ws) = r.await.unwrap();
+        if let Some((commit_ms, scan_ms)) = got {
             from_commit.push(commit_ms);
             from_scan.push(scan_ms);
         }
+        open.push(ws);
     }
     let peak = server.rss_mb();
+    drop(open);
     println!(
         "ws_fanout clients={clients}: connected in {connect_s:.1} s; one change reached {}/{clients}: from its commit {}; from the scan (incl. the relay pulse) {}; server RSS idle {idle:.1} MB, with clients {connected_rss:.1} MB, after fan-out {peak:.1} MB",
         from_commit.len(),

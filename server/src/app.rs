@@ -310,6 +310,8 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
     );
     let limits = Limits::new(config.server.pairing_per_minute);
     let readers = crate::hardware::readers::ReaderBoard::new(&config);
+    // Before the hub, which takes its metric handles when it starts.
+    let metrics = metrics_handle();
     let hub = crate::realtime::Hub::start(store.clone(), &events, CancellationToken::new()).await?;
     if store.is_postgres() {
         crate::realtime::listen::spawn(url.clone(), hub.clone());
@@ -329,7 +331,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
         readers,
         limits,
         devices: DeviceCache::default(),
-        metrics: metrics_handle(),
+        metrics,
         dummy_hash,
     })))
 }

@@ -1,7 +1,8 @@
 //! Background housekeeping, as one public step ([`Housekeeping::tick`]) wrapped by a loop that
 //! stops with the server: automatic release of overdue lockers (off by default), the nightly end
-//! of day, expiry of card-flow entries and sessions, pruning of rate-limit state, and (on
-//! PostgreSQL, where several instances share the database) reloading the panel's settings.
+//! of day, expiry of card-flow entries and sessions, pruning of rate-limit state, upkeep of the
+//! metrics' histograms, and (on PostgreSQL, where several instances share the database)
+//! reloading the panel's settings.
 //!
 //! The end of day runs only when its time passes while the hub is running: a hub that starts (or
 //! restarts) after the time does not open lockers (rule 4); an end of day missed while the hub
@@ -83,6 +84,9 @@ impl Housekeeping {
 }
 
 async fn tick(state: &AppState, prev_ms: Option<i64>, now_ms: i64) -> anyhow::Result<TickOutcome> {
+    // Histogram samples pile up until they are folded into the summaries; without this a server
+    // nobody scrapes would keep every request's and every WebSocket write's sample.
+    state.metrics.run_upkeep();
     if state.store.is_postgres() {
         // Another instance may have changed settings in the panel.
         state.lockers.settings().load().await?;

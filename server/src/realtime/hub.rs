@@ -87,12 +87,29 @@ impl Client {
     }
 }
 
-#[derive(Default)]
 struct NsState {
     clients: RwLock<HashMap<u64, Arc<Client>>>,
     delivered: AtomicI64,
     sent: AtomicU64,
     dropped: AtomicU64,
+    /// Metric handles, looked up once rather than on every write.
+    connections_gauge: metrics::Gauge,
+    sent_total: metrics::Counter,
+    dropped_total: metrics::Counter,
+}
+
+impl NsState {
+    fn new(ns: Namespace) -> NsState {
+        NsState {
+            clients: RwLock::default(),
+            delivered: AtomicI64::default(),
+            sent: AtomicU64::default(),
+            dropped: AtomicU64::default(),
+            connections_gauge: metrics::gauge!("kioskhub_ws_connections", "namespace" => ns.path()),
+            sent_total: metrics::counter!("kioskhub_ws_messages_sent_total", "namespace" => ns.path()),
+            dropped_total: metrics::counter!("kioskhub_ws_dropped_clients_total", "namespace" => ns.path()),
+        }
+    }
 }
 
 struct Inner {
@@ -101,6 +118,7 @@ struct Inner {
     next_id: AtomicU64,
     wake: Notify,
     latencies: Mutex<VecDeque<u32>>,
+    write_latency: metrics::Histogram,
     /// Open connections per owner key, for the per-owner limit without scanning every client.
     per_owner: Mutex<HashMap<String, usize>>,
     pub stop: CancellationToken,
@@ -119,7 +137,8 @@ pub struct Registration {
 }
 
 impl Hub {
-    /// A hub whose pump starts at the newest stored message of each namespace.
+    /// A hub whose pump starts at the newest stored message of each namespace. Install the
+    /// metrics recorder first: the hub takes its metric handles here.
     pub async fn start(
         store: Store,
         events: &crate::events::EventHub,
@@ -127,7 +146,7 @@ impl Hub {
     ) -> crate::store::StoreResult<Hub> {
         let mut namespaces = HashMap::new();
         for ns in Namespace::ALL {
-            let state = NsState::default();
+            let state = NsState::new(ns);
             let (_, latest) = store.ws_bounds(ns.path()).await?;
             state.delivered.store(latest, Ordering::Release);
             namespaces.insert(ns, state);
@@ -138,6 +157,7 @@ impl Hub {
             next_id: AtomicU64::new(1),
             wake: Notify::new(),
             latencies: Mutex::new(VecDeque::with_capacity(SAMPLES)),
+            write_latency: metrics::histogram!("kioskhub_ws_publish_to_write_seconds"),
             per_owner: Mutex::new(HashMap::new()),
             stop,
         }));
@@ -189,8 +209,7 @@ impl Hub {
         let mut clients = state.clients.write().expect("clients lock poisoned");
         clients.insert(client.id, client.clone());
         let delivered = state.delivered.load(Ordering::Acquire);
-        metrics::gauge!("kioskhub_ws_connections", "namespace" => ns.path())
-            .set(clients.len() as f64);
+        state.connections_gauge.set(clients.len() as f64);
         Registration {
             client,
             queue: rx,
@@ -199,7 +218,8 @@ impl Hub {
     }
 
     pub fn unregister(&self, ns: Namespace, id: u64) {
-        let mut clients = self.ns(ns).clients.write().expect("clients lock poisoned");
+        let state = self.ns(ns);
+        let mut clients = state.clients.write().expect("clients lock poisoned");
         if let Some(client) = clients.remove(&id) {
             let mut per_owner = self.0.per_owner.lock().expect("owner counts lock poisoned");
             let key = client.owner.limit_key();
@@ -210,8 +230,7 @@ impl Hub {
                 }
             }
         }
-        metrics::gauge!("kioskhub_ws_connections", "namespace" => ns.path())
-            .set(clients.len() as f64);
+        state.connections_gauge.set(clients.len() as f64);
     }
 
     /// Close every connection of an owner (logout, revoked credential).
@@ -278,7 +297,7 @@ impl Hub {
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     if !client.overflowed.swap(true, Ordering::AcqRel) {
                         state.dropped.fetch_add(1, Ordering::Relaxed);
-                        metrics::counter!("kioskhub_ws_dropped_clients_total", "namespace" => ns.path()).increment(1);
+                        state.dropped_total.increment(1);
                         client.kick.notify_one();
                     }
                 }
@@ -335,26 +354,21 @@ impl Hub {
         }
     }
 
-    /// Record the publish → socket-write latency of messages written together, with one lock and
-    /// one counter update for the batch.
-    pub fn record_latencies(&self, ns: Namespace, published: &[Instant]) {
-        if published.is_empty() {
-            return;
-        }
-        let written = Instant::now();
-        let n = published.len() as u64;
-        self.ns(ns).sent.fetch_add(n, Ordering::Relaxed);
-        metrics::counter!("kioskhub_ws_messages_sent_total", "namespace" => ns.path()).increment(n);
-        let histogram = metrics::histogram!("kioskhub_ws_publish_to_write_seconds");
+    /// Count `messages` written to a socket together, and record the write's latency: from the
+    /// publication of the oldest message it carried to now (an upper bound for the others). One
+    /// sample per write, not per message: under a burst a write carries dozens of messages, and a
+    /// thousand sockets would otherwise record millions of samples a second.
+    pub fn record_write(&self, ns: Namespace, messages: usize, oldest: Instant) {
+        let state = self.ns(ns);
+        state.sent.fetch_add(messages as u64, Ordering::Relaxed);
+        state.sent_total.increment(messages as u64);
+        let us = u32::try_from(oldest.elapsed().as_micros()).unwrap_or(u32::MAX);
+        self.0.write_latency.record(f64::from(us) / 1e6);
         let mut samples = self.0.latencies.lock().expect("latency lock poisoned");
-        for at in published {
-            let us = u32::try_from(written.duration_since(*at).as_micros()).unwrap_or(u32::MAX);
-            histogram.record(f64::from(us) / 1e6);
-            if samples.len() == SAMPLES {
-                samples.pop_front();
-            }
-            samples.push_back(us);
+        if samples.len() == SAMPLES {
+            samples.pop_front();
         }
+        samples.push_back(us);
     }
 
     /// The status document of `GET /api/websocket/status`.

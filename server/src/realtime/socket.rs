@@ -22,8 +22,11 @@ use std::time::{Duration, Instant};
 pub const MAX_ROOMS: usize = 50;
 /// A client that does not take a message within this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// At most this many queued messages are written together (one flush, one latency record).
-const BATCH: usize = 32;
+/// Everything queued is written together (one flush, one latency record): under a burst a slow
+/// socket task catches up in a few large writes instead of many small ones.
+const BATCH: usize = super::hub::QUEUE;
+/// Frames are gathered up to this many bytes before they are written (flush writes the rest).
+const WRITE_BUFFER: usize = 8 * 1024;
 /// How often a staff connection re-checks that its session is still live.
 const RECHECK_EVERY: Duration = Duration::from_secs(60);
 /// Close code for "credential revoked or session ended" (application range).
@@ -145,9 +148,11 @@ pub async fn upgrade(
     let since = query.since;
     Ok(ws
         .max_message_size(64 * 1024)
-        // Small per-connection buffers: ten thousand panels must fit in a small machine.
+        // Small per-connection buffers: ten thousand panels must fit in a small machine. Frames
+        // fed together (a batch from the queue) go out in one write of up to 8 KiB: on loopback
+        // and on a LAN a write costs far more than its bytes.
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(1024 * 1024)
         .on_upgrade(move |socket| async move {
             let reg = hub.register(ns, owner);
@@ -182,11 +187,12 @@ async fn send(socket: &mut WebSocket, msg: Message) -> bool {
     )
 }
 
-/// Send queued messages as frames written back to back and flushed once, with one deadline.
-async fn send_all(socket: &mut WebSocket, batch: &[std::sync::Arc<super::hub::Outgoing>]) -> bool {
+/// Write text frames back to back and flush once, with one deadline: one write on the socket
+/// for as many frames as fit in its write buffer.
+async fn write_all(socket: &mut WebSocket, frames: Vec<Utf8Bytes>) -> bool {
     let write = async {
-        for out in batch {
-            socket.feed(Message::Text(out.text.clone())).await?;
+        for text in frames {
+            socket.feed(Message::Text(text)).await?;
         }
         socket.flush().await
     };
@@ -212,21 +218,18 @@ async fn replay(
         if rows.is_empty() {
             break;
         }
-        for row in rows {
-            if row.seq > until {
-                return Some(last);
-            }
+        // A page goes out in as few writes as its size allows.
+        let mut page = Vec::with_capacity(rows.len());
+        let mut page_last = last;
+        for row in rows.iter().take_while(|row| row.seq <= until) {
             let rooms: Vec<String> = serde_json::from_str(&row.rooms).unwrap_or_default();
-            if !send(
-                socket,
-                Message::Text(Utf8Bytes::from(stored_envelope(&row, &rooms))),
-            )
-            .await
-            {
-                return Some(last);
-            }
-            last = row.seq;
+            page.push(Utf8Bytes::from(stored_envelope(row, &rooms)));
+            page_last = row.seq;
         }
+        if page.is_empty() || !write_all(socket, page).await {
+            return Some(last);
+        }
+        last = page_last;
     }
     Some(last)
 }
@@ -278,8 +281,14 @@ async fn run(
     let mut recheck = tokio::time::interval(RECHECK_EVERY);
     recheck.tick().await;
     let mut last_pong = Instant::now();
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut published = Vec::with_capacity(BATCH);
+    // Grows to the largest burst this socket has seen, not to BATCH up front: most of ten
+    // thousand panels never see more than a message or two at once.
+    let mut batch = Vec::new();
+    // Registered once rather than on every turn of the loop: ten thousand sockets share the stop
+    // token, and each registration takes its lock.
+    let kicked = client.kick.notified();
+    let stopping = hub.stop_token().cancelled();
+    tokio::pin!(kicked, stopping);
     while ok {
         tokio::select! {
             msg = queue.recv() => match msg {
@@ -297,13 +306,12 @@ async fn run(
                     // A client that stops reading is not waited for: a kick (its queue
                     // overflowed meanwhile) or the send deadline ends it.
                     tokio::select! {
-                        sent = send_all(&mut socket, &batch) => ok = sent,
-                        () = client.kick.notified() => break,
+                        sent = write_all(&mut socket, batch.iter().map(|out| out.text.clone()).collect()) => ok = sent,
+                        () = &mut kicked => break,
                     }
                     if ok {
-                        published.clear();
-                        published.extend(batch.iter().map(|out| out.published));
-                        hub.record_latencies(ns, &published);
+                        let oldest = batch.iter().map(|out| out.published).min();
+                        hub.record_write(ns, batch.len(), oldest.expect("the batch is not empty"));
                         if let Some(s) = batch.iter().rev().find_map(|out| out.seq) {
                             last_sent = s;
                         }
@@ -311,7 +319,7 @@ async fn run(
                 }
                 None => break,
             },
-            () = client.kick.notified() => {
+            () = &mut kicked => {
                 if client.overflowed() {
                     let _ = send(&mut socket, control("resync_required", json!({"reason": "too_slow", "last_seq": last_sent}))).await;
                     close(&mut socket, close_code::POLICY, "too slow").await;
@@ -347,7 +355,7 @@ async fn run(
                     break;
                 }
             }
-            () = hub.stop_token().cancelled() => {
+            () = &mut stopping => {
                 close(&mut socket, close_code::AWAY, "server going away").await;
                 break;
             }

@@ -301,5 +301,8 @@ fn an_operators_own_mmap_threshold_is_kept() {
         .split('\0')
         .filter(|v| v.starts_with("GLIBC_TUNABLES="))
         .collect();
-    assert_eq!(tunables, ["GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536"]);
+    assert_eq!(
+        tunables,
+        ["GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536"]
+    );
 }
