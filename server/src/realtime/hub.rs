@@ -309,10 +309,22 @@ impl Hub {
         }
     }
 
-    /// Read committed messages after what was delivered, in order, and fan them out.
+    /// Read committed messages after what was delivered, in order, and fan them out. One query
+    /// tells which namespaces have anything new, so a change costs a read of its own namespaces
+    /// only.
     async fn drain(&self) {
-        for ns in Namespace::ALL {
-            loop {
+        let latest = match self.0.store.ws_latest_all().await {
+            Ok(latest) => latest,
+            Err(e) => {
+                tracing::warn!(error = %e, "real-time pump could not read the sequences");
+                return;
+            }
+        };
+        for (name, latest) in latest {
+            let Some(ns) = Namespace::from_path(&name) else {
+                continue;
+            };
+            while self.ns(ns).delivered.load(Ordering::Acquire) < latest {
                 let after = self.ns(ns).delivered.load(Ordering::Acquire);
                 let rows = match self.0.store.ws_after(ns.path(), after, 500).await {
                     Ok(rows) => rows,
@@ -335,7 +347,7 @@ impl Hub {
 
     async fn pump(self, mut notices: tokio::sync::broadcast::Receiver<crate::events::Notice>) {
         use crate::events::Notice;
-        use tokio::sync::broadcast::error::RecvError;
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
         loop {
             tokio::select! {
                 () = self.0.stop.cancelled() => return,
@@ -349,6 +361,15 @@ impl Hub {
                     Err(RecvError::Closed) => return,
                 },
                 () = tokio::time::sleep(POLL) => {}
+            }
+            // Every commit announced so far is read by the one drain below: under a stream of
+            // changes the pump reads once per turn, not once per change.
+            loop {
+                match notices.try_recv() {
+                    Ok(Notice::Transient(event)) => self.publish_transient(&event),
+                    Ok(Notice::Committed(_)) | Err(TryRecvError::Lagged(_)) => {}
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                }
             }
             self.drain().await;
         }

@@ -81,6 +81,13 @@ impl Store {
         .await?)
     }
 
+    /// The latest committed sequence of every namespace that has messages.
+    pub async fn ws_latest_all(&self) -> StoreResult<Vec<(String, i64)>> {
+        Ok(sqlx::query_as("SELECT namespace, seq FROM ws_counters")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// `(oldest kept, latest)` sequence of a namespace; `(0, 0)` when it has none.
     pub async fn ws_bounds(&self, namespace: &str) -> StoreResult<(i64, i64)> {
         let latest: Option<i64> =
