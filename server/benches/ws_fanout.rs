@@ -29,7 +29,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// Concurrent HTTP clients pushing broadcasts in the rate test.
-const PUSHERS: u64 = 64;
+const PUSHERS: u64 = 256;
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)

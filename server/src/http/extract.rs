@@ -115,16 +115,15 @@ impl StaffUser {
         }
     }
 
-    /// Append to the audit trail; a failure to audit is logged, not returned.
-    pub async fn audit(
-        &self,
-        state: &AppState,
-        action: &str,
-        target: Option<&str>,
-        outcome: &str,
-        detail: Option<&str>,
-    ) {
-        let entry = NewAudit {
+    /// An audit entry for this user, now, from their address.
+    pub fn audit_entry<'a>(
+        &'a self,
+        action: &'a str,
+        target: Option<&'a str>,
+        outcome: &'a str,
+        detail: Option<&'a str>,
+    ) -> NewAudit<'a> {
+        NewAudit {
             ts: now_ms(),
             user_id: Some(&self.id),
             username: Some(&self.username),
@@ -134,7 +133,19 @@ impl StaffUser {
             target,
             outcome,
             detail,
-        };
+        }
+    }
+
+    /// Append to the audit trail; a failure to audit is logged, not returned.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        target: Option<&str>,
+        outcome: &str,
+        detail: Option<&str>,
+    ) {
+        let entry = self.audit_entry(action, target, outcome, detail);
         if let Err(e) = state.store.audit(&entry).await {
             tracing::error!(error = %e, action, "could not write an audit entry");
         }

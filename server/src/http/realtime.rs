@@ -98,18 +98,18 @@ pub async fn broadcast(
         actor: &actor,
         data: json!({"namespace": ns.path(), "room": room, "payload": body.data}),
     };
+    // The message and its audit entry commit together.
     let mut tx = state.store.begin().await?;
     let seq = append(&mut tx, &event).await?;
-    tx.commit().await?;
-    state.events.publish(Published::from_event(seq, &event));
-    user.audit(
-        &state,
+    tx.insert_audit(&user.audit_entry(
         "ws_broadcast",
         Some(ns.path()),
         "succeeded",
         room.as_deref(),
-    )
-    .await;
+    ))
+    .await?;
+    tx.commit().await?;
+    state.events.publish(Published::from_event(seq, &event));
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"namespace": ns.path(), "room": room, "room_members": members})),

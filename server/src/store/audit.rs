@@ -1,6 +1,6 @@
 //! The audit trail: who did what, from where, with what outcome.
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, WriteTx};
 
 /// An audit entry to append.
 #[derive(Debug, Clone, Default)]
@@ -46,21 +46,7 @@ impl Store {
     /// Append an audit entry in its own transaction.
     pub async fn audit(&self, entry: &NewAudit<'_>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO audit (ts, user_id, username, ip, user_agent, action, target, outcome, \
-             detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(entry.ts)
-        .bind(entry.user_id)
-        .bind(entry.username)
-        .bind(entry.ip)
-        .bind(entry.user_agent)
-        .bind(entry.action)
-        .bind(entry.target)
-        .bind(entry.outcome)
-        .bind(entry.detail)
-        .execute(tx.conn())
-        .await?;
+        tx.insert_audit(entry).await?;
         tx.commit().await
     }
 
@@ -86,5 +72,27 @@ impl Store {
         .bind(filter.to_ts)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+impl WriteTx {
+    /// Append an audit entry inside this transaction: it commits (or not) with the change.
+    pub async fn insert_audit(&mut self, entry: &NewAudit<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit (ts, user_id, username, ip, user_agent, action, target, outcome, \
+             detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(entry.ts)
+        .bind(entry.user_id)
+        .bind(entry.username)
+        .bind(entry.ip)
+        .bind(entry.user_agent)
+        .bind(entry.action)
+        .bind(entry.target)
+        .bind(entry.outcome)
+        .bind(entry.detail)
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 }

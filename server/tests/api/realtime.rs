@@ -404,6 +404,13 @@ async fn status_counts_connections_and_an_admin_broadcast_reaches_the_room() {
     );
     let msg = collect(&mut ws, "broadcast", 1).await.remove(0);
     assert_eq!(msg["data"]["text"], "closing in 10 minutes");
+    // Audited in the message's own transaction.
+    let (_, audit) = admin.get("/api/audit?action=ws_broadcast").await;
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{audit}");
+    assert_eq!(items[0]["username"], "admin");
+    assert_eq!(items[0]["target"], "/ws/lockers");
+    assert_eq!(items[0]["outcome"], "succeeded");
     let (_, status) = admin.get("/api/websocket/status").await;
     assert!(
         status["namespaces"]["/ws/lockers"]["messages_sent"]
