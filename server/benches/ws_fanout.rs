@@ -107,6 +107,11 @@ impl Server {
         }
     }
 
+    /// CPU time the server has used, in seconds.
+    fn cpu_s(&self) -> f64 {
+        cpu_seconds(&format!("/proc/{}/stat", self.pid))
+    }
+
     fn rss_mb(&self) -> f64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
@@ -116,6 +121,24 @@ impl Server {
             .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
     }
+}
+
+/// User plus system time of a process from its `stat` file (USER_HZ is 100 on Linux).
+fn cpu_seconds(stat: &str) -> f64 {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may contain spaces.
+    let fields: Vec<&str> = text
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 struct Admin {
@@ -384,6 +407,7 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64) {
         })
         .collect();
     let push_started = Instant::now();
+    let (server_cpu, load_cpu) = (server.cpu_s(), cpu_seconds("/proc/self/stat"));
     for s in senders {
         s.await.unwrap();
     }
@@ -399,6 +423,8 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64) {
         gaps += g;
         all.extend(lat);
     }
+    let server_cpu = server.cpu_s() - server_cpu;
+    let load_cpu = cpu_seconds("/proc/self/stat") - load_cpu;
     let status: Value = admin
         .http
         .get(format!("{}/api/websocket/status", admin.base))
@@ -409,11 +435,12 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64) {
         .await
         .unwrap();
     println!(
-        "ws_rate clients={clients}: {total} events pushed in {push_s:.1} s ({:.0}/s); {complete}/{clients} clients got every event, {gaps} gaps, {} clients dropped by the server; latency {}; server RSS {:.1} MB",
+        "ws_rate clients={clients}: {total} events pushed in {push_s:.1} s ({:.0}/s); {complete}/{clients} clients got every event, {gaps} gaps, {} clients dropped by the server; latency {}; server RSS {:.1} MB; CPU while pushing: server {server_cpu:.1} s ({:.0} µs per event), load process {load_cpu:.1} s",
         total as f64 / push_s,
         status["namespaces"]["/ws/lockers"]["clients_dropped"],
         summary(all),
-        server.rss_mb()
+        server.rss_mb(),
+        server_cpu * 1e6 / total as f64
     );
 }
 

@@ -114,6 +114,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/ws/ticket", post(realtime::ticket))
         .route("/api/websocket/status", get(realtime::status))
         .route("/api/websocket/broadcast", post(realtime::broadcast))
+        .route(
+            "/api/websocket/broadcast/batch",
+            post(realtime::broadcast_batch),
+        )
         .route("/ws/{namespace}", get(crate::realtime::socket::upgrade))
         .route("/api/kiosk/pair", post(kiosks::pair))
         .route("/api/kiosk/me", get(kiosk::whoami))

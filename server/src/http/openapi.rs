@@ -436,6 +436,15 @@ const ROUTES: &[Route] = &[
         None,
     ),
     (
+        HttpMethod::Post,
+        "/api/websocket/broadcast/batch",
+        "realtime",
+        "Send 1–100 stored messages in one transaction, delivered in order; one bad message refuses them all",
+        Staff("system:configure"),
+        Some("BroadcastBatch"),
+        None,
+    ),
+    (
         HttpMethod::Get,
         "/ws/{namespace}",
         "realtime",
@@ -582,6 +591,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<users::ResetPassword>(&mut out);
     add::<users::SessionList>(&mut out);
     add::<super::realtime::Broadcast>(&mut out);
+    add::<super::realtime::BroadcastBatch>(&mut out);
     add::<kiosk::Scan>(&mut out);
     add::<kiosk::Select>(&mut out);
     add::<kiosk::Decide>(&mut out);

@@ -558,6 +558,10 @@ const STAFF_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/hardware"),
     ("GET", "/api/settings"),
     ("PUT", "/api/settings/master-pin"),
+    ("POST", "/api/ws/ticket"),
+    ("GET", "/api/websocket/status"),
+    ("POST", "/api/websocket/broadcast"),
+    ("POST", "/api/websocket/broadcast/batch"),
     ("GET", "/auth/me"),
     ("POST", "/auth/logout"),
 ];

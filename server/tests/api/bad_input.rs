@@ -44,6 +44,24 @@ fn endpoints() -> Vec<Endpoint> {
     let post = Method::POST;
     vec![
         e(
+            Admin,
+            post.clone(),
+            "/api/websocket/broadcast",
+            json!({"namespace": "/ws/lockers", "data": {"text": "t"}}),
+            json!({"namespace": 5, "data": {}}),
+            "namespace",
+            Some("namespace"),
+        ),
+        e(
+            Admin,
+            post.clone(),
+            "/api/websocket/broadcast/batch",
+            json!({"messages": [{"namespace": "/ws/lockers", "data": {"text": "t"}}]}),
+            json!({"messages": {"namespace": "/ws/lockers"}}),
+            "messages",
+            Some("messages"),
+        ),
+        e(
             Public,
             post.clone(),
             "/auth/login",

@@ -436,6 +436,76 @@ async fn status_counts_connections_and_an_admin_broadcast_reaches_the_room() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_broadcast_batch_is_delivered_in_order_and_one_bad_message_stores_none() {
+    let app = TestApp::spawn().await;
+    let (mut ws, _welcome) = admin_socket(&app, "/ws/lockers").await;
+    let admin = app.admin().await;
+    let messages: Vec<Value> = (0..5)
+        .map(|i| json!({"namespace": "/ws/lockers", "data": {"n": i}}))
+        .collect();
+    let (code, body) = admin
+        .post(
+            "/api/websocket/broadcast/batch",
+            json!({"messages": messages}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["items"].as_array().unwrap().len(), 5);
+    let got = collect(&mut ws, "broadcast", 5).await;
+    let order: Vec<i64> = got
+        .iter()
+        .map(|m| m["data"]["n"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [0, 1, 2, 3, 4]);
+    let seqs: Vec<i64> = got.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    let (_, audit) = admin.get("/api/audit?action=ws_broadcast").await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 5);
+
+    // The third message names no namespace we have: nothing of the batch is stored or sent.
+    let (_, status) = admin.get("/api/websocket/status").await;
+    let last_seq = status["namespaces"]["/ws/lockers"]["last_seq"].clone();
+    let (code, body) = admin
+        .post(
+            "/api/websocket/broadcast/batch",
+            json!({"messages": [
+                {"namespace": "/ws/lockers", "data": {"n": 5}},
+                {"namespace": "/ws/lockers", "data": {"n": 6}},
+                {"namespace": "/ws/nowhere", "data": {"n": 7}},
+            ]}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "messages[2].namespace", "{body}");
+    for bad in [
+        json!({"messages": []}),
+        json!({"messages": vec![json!({"namespace": "/ws/lockers", "data": {}}); 101]}),
+    ] {
+        let (code, body) = admin.post("/api/websocket/broadcast/batch", bad).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["error"]["field"], "messages", "{body}");
+    }
+    let (_, status) = admin.get("/api/websocket/status").await;
+    assert_eq!(status["namespaces"]["/ws/lockers"]["last_seq"], last_seq);
+    let (_, audit) = admin.get("/api/audit?action=ws_broadcast").await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 5);
+    assert!(
+        next(&mut ws, Duration::from_millis(300)).await.is_none(),
+        "a refused batch sent nothing"
+    );
+
+    // Staff may watch, not broadcast.
+    let staff = app.user(kioskhub::auth::Role::Staff).await;
+    let (code, _) = staff
+        .post(
+            "/api/websocket/broadcast/batch",
+            json!({"messages": [{"namespace": "/ws/lockers", "data": {}}]}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn logging_out_closes_that_sessions_sockets() {
     let app = TestApp::spawn().await;
     let staff = app.login("admin", ADMIN_PASSWORD).await;
