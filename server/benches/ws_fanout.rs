@@ -5,12 +5,13 @@
 //!    the change's commit (and from sending the scan) to each client's receipt, and the server's
 //!    RSS idle and with N clients;
 //! 2. rate: 1,000 clients while events are pushed at 2,000/s for 5 s — delivered, dropped and
-//!    latency percentiles;
+//!    latency percentiles, and the CPU both processes used — once with one message per request
+//!    and once with `RATE_BATCH` (20) per request through the batch endpoint;
 //! 3. mix (seed 000): 100 kiosk devices running card cycles and 50 panels watching — update
 //!    latency from a kiosk's request to each panel's receipt.
 //!
 //! Run: `cargo bench -p kioskhub --bench ws_fanout` (env `FANOUT_CLIENTS`, `RATE_CLIENTS`,
-//! `RATE_PER_SEC`, `RATE_SECONDS`, `MIX_SECONDS`). Every loop is bounded in count and time and
+//! `RATE_PER_SEC`, `RATE_SECONDS`, `RATE_BATCH`, `MIX_SECONDS`). Every loop is bounded in count and time and
 //! talks to 127.0.0.1 only.
 
 // The in-process server there serves the other benches; this one runs the real binary.
@@ -338,7 +339,9 @@ async fn fanout(clients: usize) {
     );
 }
 
-async fn rate(clients: usize, per_sec: u64, seconds: u64) {
+/// `batch`: messages per request — 1 through `POST /api/websocket/broadcast`, more through
+/// `POST /api/websocket/broadcast/batch`.
+async fn rate(clients: usize, per_sec: u64, seconds: u64, batch: u64) {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let admin = Arc::new(admin(&server.base).await);
@@ -391,16 +394,23 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64) {
             let admin = admin.clone();
             let sent = sent.clone();
             tokio::spawn(async move {
-                let interval = Duration::from_secs_f64(PUSHERS as f64 / per_sec as f64);
+                let interval = Duration::from_secs_f64((PUSHERS * batch) as f64 / per_sec as f64);
                 let mut next = tokio::time::Instant::now() + interval.mul_f64(w as f64 / PUSHERS as f64);
                 loop {
-                    if sent.fetch_add(1, Ordering::Relaxed) >= total {
+                    let first = sent.fetch_add(batch, Ordering::Relaxed);
+                    if first >= total {
                         return;
                     }
                     tokio::time::sleep_until(next).await;
                     next += interval;
-                    let body = json!({"namespace": "/ws/lockers", "data": {"sent_us": epoch.elapsed().as_micros() as u64}});
-                    let resp = admin.http.post(format!("{}/api/websocket/broadcast", admin.base)).header("x-csrf-token", &admin.csrf).json(&body).send().await.unwrap();
+                    let message = || json!({"namespace": "/ws/lockers", "data": {"sent_us": epoch.elapsed().as_micros() as u64}});
+                    let (path, body) = if batch == 1 {
+                        ("broadcast", message())
+                    } else {
+                        let n = batch.min(total - first);
+                        ("broadcast/batch", json!({"messages": (0..n).map(|_| message()).collect::<Vec<_>>()}))
+                    };
+                    let resp = admin.http.post(format!("{}/api/websocket/{path}", admin.base)).header("x-csrf-token", &admin.csrf).json(&body).send().await.unwrap();
                     assert!(resp.status().is_success());
                 }
             })
@@ -435,7 +445,7 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64) {
         .await
         .unwrap();
     println!(
-        "ws_rate clients={clients}: {total} events pushed in {push_s:.1} s ({:.0}/s); {complete}/{clients} clients got every event, {gaps} gaps, {} clients dropped by the server; latency {}; server RSS {:.1} MB; CPU while pushing: server {server_cpu:.1} s ({:.0} µs per event), load process {load_cpu:.1} s",
+        "ws_rate clients={clients} messages_per_request={batch}: {total} events pushed in {push_s:.1} s ({:.0}/s); {complete}/{clients} clients got every event, {gaps} gaps, {} clients dropped by the server; latency {}; server RSS {:.1} MB; CPU while pushing: server {server_cpu:.1} s ({:.0} µs per event), load process {load_cpu:.1} s",
         total as f64 / push_s,
         status["namespaces"]["/ws/lockers"]["clients_dropped"],
         summary(all),
@@ -565,12 +575,15 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         fanout(env("FANOUT_CLIENTS", 10_000) as usize).await;
-        rate(
-            env("RATE_CLIENTS", 1_000) as usize,
-            env("RATE_PER_SEC", 2_000),
-            env("RATE_SECONDS", 5),
-        )
-        .await;
+        for batch in [1, env("RATE_BATCH", 20)] {
+            rate(
+                env("RATE_CLIENTS", 1_000) as usize,
+                env("RATE_PER_SEC", 2_000),
+                env("RATE_SECONDS", 5),
+                batch,
+            )
+            .await;
+        }
         mix(100, 50, env("MIX_SECONDS", 10)).await;
     });
 }

@@ -289,7 +289,9 @@ impl Hub {
         });
         let clients = state.clients.read().expect("clients lock poisoned");
         for client in clients.values() {
-            if !client.wants(&out.rooms) {
+            // An overflowed client gets nothing more: what is still in its queue is contiguous,
+            // and it is told to resync from the last message it was sent — never a gap.
+            if client.overflowed() || !client.wants(&out.rooms) {
                 continue;
             }
             match client.queue.try_send(out.clone()) {
@@ -468,4 +470,45 @@ pub fn stored_envelope(row: &WsRow, rooms: &[String]) -> String {
         "data": data,
     })
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_client_that_overflows_keeps_a_contiguous_queue_and_is_kicked() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let events = crate::events::EventHub::default();
+        let hub = Hub::start(store, &events, CancellationToken::new())
+            .await
+            .unwrap();
+        let mut reg = hub.register(Namespace::Lockers, Owner::Device("d".into()));
+        let send = |seq: i64| {
+            hub.fan_out(Namespace::Lockers, Some(seq), format!("{seq}"), Vec::new());
+        };
+        for seq in 1..=QUEUE as i64 {
+            send(seq);
+        }
+        assert!(!reg.client.overflowed());
+        // One too many: the client overflows…
+        send(QUEUE as i64 + 1);
+        assert!(reg.client.overflowed());
+        // …and once its socket task has taken a few messages, the queue has room again, but
+        // nothing after the overflow may slip in behind them.
+        for _ in 0..10 {
+            reg.queue.try_recv().unwrap();
+        }
+        send(QUEUE as i64 + 2);
+        let rest: Vec<i64> = std::iter::from_fn(|| reg.queue.try_recv().ok())
+            .map(|out| out.seq.unwrap())
+            .collect();
+        assert_eq!(rest, (11..=QUEUE as i64).collect::<Vec<_>>());
+        assert_eq!(
+            hub.status()["namespaces"]["/ws/lockers"]["clients_dropped"],
+            1
+        );
+    }
 }
