@@ -443,6 +443,13 @@ pub async fn serve(
     let hardware = crate::hardware::spawn(&state, &shutdown);
     let state_buses = state.buses.clone();
     let app = crate::http::router(state);
+    // Real-time pushes are small writes that must leave at once: with Nagle's algorithm a
+    // second message waits for the client's (delayed) acknowledgement of the first.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
