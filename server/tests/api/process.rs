@@ -15,11 +15,16 @@ fn free_port() -> u16 {
         .port()
 }
 
+async fn start(dir: &Path, port: u16) -> Child {
+    start_with(dir, port, &[]).await
+}
+
+/// [`start`] with more environment variables.
 #[expect(
     clippy::zombie_processes,
     reason = "the child is returned; every caller kills and waits on it"
 )]
-async fn start(dir: &Path, port: u16) -> Child {
+async fn start_with(dir: &Path, port: u16, env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(binary());
     cmd.args(["serve", "--config"])
         .arg(dir.join("kioskhub.toml"))
@@ -27,6 +32,7 @@ async fn start(dir: &Path, port: u16) -> Child {
         .arg(dir)
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .env("KIOSKHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().expect("binary starts");
@@ -275,24 +281,12 @@ async fn an_argon2id_sign_in_gives_its_memory_back_to_the_system() {
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[test]
-fn an_operators_own_mmap_threshold_is_kept() {
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operators_own_mmap_threshold_is_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("kioskhub.toml");
-    std::fs::write(&file, CONFIG).unwrap();
-    let mut child = Command::new(binary())
-        .args(["serve", "--config"])
-        .arg(&file)
-        .arg("--data")
-        .arg(dir.path())
-        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
-        .env("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=65536")
-        .env("KIOSKHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(dir.path().join("kioskhub.toml"), CONFIG).unwrap();
+    let tunable = "glibc.malloc.mmap_threshold=65536";
+    let mut child = start_with(dir.path(), free_port(), &[("GLIBC_TUNABLES", tunable)]).await;
     let environ = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
@@ -301,8 +295,5 @@ fn an_operators_own_mmap_threshold_is_kept() {
         .split('\0')
         .filter(|v| v.starts_with("GLIBC_TUNABLES="))
         .collect();
-    assert_eq!(
-        tunables,
-        ["GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536"]
-    );
+    assert_eq!(tunables, [format!("GLIBC_TUNABLES={tunable}")]);
 }
