@@ -1,18 +1,19 @@
 //! Load tool for real-time push: runs the real `kioskhub` binary and measures, over real
 //! WebSockets on loopback,
 //!
-//! 1. fan-out: N connected panels (default 10,000); one locker change reaches all — latency from
-//!    the change's commit (and from sending the scan) to each client's receipt, and the server's
-//!    RSS idle and with N clients;
+//! 1. fan-out: N connected panels (default 10,000); a locker change reaches all, five times, one
+//!    change at a time — latency from each change's commit (and from sending its scan) to each
+//!    client's receipt, and the server's RSS idle and with N clients;
 //! 2. rate: 1,000 clients while events are pushed at 2,000/s for 5 s — delivered, dropped and
 //!    latency percentiles, and the CPU both processes used — once with one message per request
 //!    and once with `RATE_BATCH` (20) per request through the batch endpoint;
 //! 3. mix (seed 000): 100 kiosk devices running card cycles and 50 panels watching — update
 //!    latency from a kiosk's request to each panel's receipt.
 //!
-//! Run: `cargo bench -p kioskhub --bench ws_fanout` (env `FANOUT_CLIENTS`, `RATE_CLIENTS`,
-//! `RATE_PER_SEC`, `RATE_SECONDS`, `RATE_BATCH`, `MIX_SECONDS`). Every loop is bounded in count and time and
-//! talks to 127.0.0.1 only.
+//! Run: `cargo bench -p kioskhub --bench ws_fanout` (env `WS_PARTS` = any of `fanout,rate,mix`;
+//! `FANOUT_CLIENTS`, `FANOUT_CHANGES`, `RATE_CLIENTS`, `RATE_PER_SEC`, `RATE_SECONDS`,
+//! `RATE_BATCH`, `MIX_SECONDS`). Every loop is bounded in count and time and talks to 127.0.0.1
+//! only.
 
 // The in-process server there serves the other benches; this one runs the real binary.
 #[allow(dead_code)]
@@ -275,7 +276,7 @@ async fn take(base: &str, kiosk_token: &str, card: &str, locker: i64) {
     assert!(resp.status().is_success(), "select: {}", resp.status());
 }
 
-async fn fanout(clients: usize) {
+async fn fanout(clients: usize, changes: usize) {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let admin = admin(&server.base).await;
@@ -287,14 +288,22 @@ async fn fanout(clients: usize) {
     let connect_s = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let connected_rss = server.rss_mb();
-    let t0: Arc<OnceLock<Instant>> = Arc::new(OnceLock::new());
+    // When each change's scan was sent, and how many receipts have come in.
+    let sent_at: Arc<Vec<OnceLock<Instant>>> =
+        Arc::new((0..changes).map(|_| OnceLock::new()).collect());
+    let received = Arc::new(AtomicU64::new(0));
     let readers: Vec<_> = sockets
         .into_iter()
         .map(|mut ws| {
-            let t0 = t0.clone();
+            let sent_at = sent_at.clone();
+            let received = received.clone();
             tokio::spawn(async move {
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-                while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, ws.next()).await {
+                let deadline =
+                    tokio::time::Instant::now() + Duration::from_secs(20 * changes as u64);
+                let mut got = Vec::with_capacity(changes);
+                while got.len() < changes
+                    && let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, ws.next()).await
+                {
                     if let Message::Text(t) = msg
                         && t.contains("\"locker_state_changed\"")
                         && !t.contains("\"seq\":null")
@@ -304,36 +313,53 @@ async fn fanout(clients: usize) {
                             .and_then(kioskhub::time::parse_rfc3339)
                             .expect("a stored message has its ts");
                         let from_commit = (kioskhub::time::now_ms() - committed) as f64;
-                        let got = t0
+                        let from_scan = sent_at[got.len()]
                             .get()
-                            .map(|t| (from_commit, t.elapsed().as_secs_f64() * 1000.0));
-                        // The socket stays open until every client is measured: closing it here
-                        // would put the teardown of early clients on the clock of later ones.
-                        return (got, ws);
+                            .map_or(f64::NAN, |t| t.elapsed().as_secs_f64() * 1000.0);
+                        got.push((from_commit, from_scan));
+                        received.fetch_add(1, Ordering::Release);
                     }
                 }
-                (None, ws)
+                // The socket stays open until every client is measured: closing it here would put
+                // the teardown of early clients on the clock of later ones.
+                (got, ws)
             })
         })
         .collect();
-    t0.set(Instant::now()).unwrap();
-    take(&server.base, &kiosk, "0FA0000001", 1).await;
+    // One change at a time, each to its own locker, the next once every client has the last.
+    for (k, sent) in sent_at.iter().enumerate() {
+        sent.set(Instant::now()).unwrap();
+        take(&server.base, &kiosk, &format!("0FA{k:07}"), k as i64 + 1).await;
+        let until = Instant::now() + Duration::from_secs(20);
+        while received.load(Ordering::Acquire) < (clients * (k + 1)) as u64
+            && Instant::now() < until
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let mut from_commit = Vec::new();
     let mut from_scan = Vec::new();
+    let mut per_change = vec![Vec::new(); changes];
     let mut open = Vec::with_capacity(clients);
     for r in readers {
         let (got, ws) = r.await.unwrap();
-        if let Some((commit_ms, scan_ms)) = got {
+        for (k, (commit_ms, scan_ms)) in got.into_iter().enumerate() {
             from_commit.push(commit_ms);
             from_scan.push(scan_ms);
+            per_change[k].push(commit_ms);
         }
         open.push(ws);
+    }
+    for (k, ms) in per_change.into_iter().enumerate() {
+        println!("  change {}: from its commit {}", k + 1, summary(ms));
     }
     let peak = server.rss_mb();
     drop(open);
     println!(
-        "ws_fanout clients={clients}: connected in {connect_s:.1} s; one change reached {}/{clients}: from its commit {}; from the scan (incl. the relay pulse) {}; server RSS idle {idle:.1} MB, with clients {connected_rss:.1} MB, after fan-out {peak:.1} MB",
+        "ws_fanout clients={clients} changes={changes}: {}/{} receipts; from each change's commit {}; from sending its scan (incl. the relay pulse) {}; connected in {connect_s:.1} s; server RSS idle {idle:.1} MB, with clients {connected_rss:.1} MB, after the changes {peak:.1} MB",
         from_commit.len(),
+        clients * changes,
         summary(from_commit),
         summary(from_scan)
     );
@@ -573,17 +599,30 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // `WS_PARTS` picks parts, e.g. `fanout` or `rate,mix`; all three by default.
+    let parts = std::env::var("WS_PARTS").unwrap_or_else(|_| "fanout,rate,mix".into());
+    let part = |name: &str| parts.split(',').any(|p| p.trim() == name);
     rt.block_on(async {
-        fanout(env("FANOUT_CLIENTS", 10_000) as usize).await;
-        for batch in [1, env("RATE_BATCH", 20)] {
-            rate(
-                env("RATE_CLIENTS", 1_000) as usize,
-                env("RATE_PER_SEC", 2_000),
-                env("RATE_SECONDS", 5),
-                batch,
+        if part("fanout") {
+            fanout(
+                env("FANOUT_CLIENTS", 10_000) as usize,
+                env("FANOUT_CHANGES", 5) as usize,
             )
             .await;
         }
-        mix(100, 50, env("MIX_SECONDS", 10)).await;
+        if part("rate") {
+            for batch in [1, env("RATE_BATCH", 20)] {
+                rate(
+                    env("RATE_CLIENTS", 1_000) as usize,
+                    env("RATE_PER_SEC", 2_000),
+                    env("RATE_SECONDS", 5),
+                    batch,
+                )
+                .await;
+            }
+        }
+        if part("mix") {
+            mix(100, 50, env("MIX_SECONDS", 10)).await;
+        }
     });
 }
