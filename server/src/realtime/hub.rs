@@ -4,6 +4,14 @@
 //! Each client has a bounded queue ([`QUEUE`] messages). A client whose queue is full is marked
 //! as overflowed and kicked: its socket task sends `resync_required` and closes, so a slow
 //! reader can never grow the server's memory.
+//!
+//! Putting a message in the queues wakes nobody. The pump then rings the socket tasks whose
+//! queues hold something, [`RING_CHUNK`] at a time, and lets them run before it rings the next
+//! ones. Ten thousand sockets woken at once would queue ahead of everything the runtime wakes
+//! after them — the commit that follows a transient `opening`, the database's answers to the pump
+//! — and each socket would be woken, and would write, twice. Rung in chunks, the rest of the
+//! server keeps running during a wave, and a message committed meanwhile reaches every socket the
+//! wave has not rung yet in the same write as the one before it.
 
 use super::event::{Event, Namespace, VERSION};
 use crate::store::{Store, WsRow};
@@ -21,6 +29,11 @@ pub const QUEUE: usize = 100;
 const SAMPLES: usize = 10_000;
 /// How often the pump looks at the store even without a wake-up (writes by other processes).
 const POLL: Duration = Duration::from_millis(500);
+/// Socket tasks the pump rings before it lets them run: fewer than a worker's local run queue
+/// holds (256), so a wave never spills into the runtime's shared queue.
+pub const RING_CHUNK: usize = 128;
+/// Queued messages at which a client is rung at once rather than in the pump's pass.
+const URGENT: usize = 8;
 
 /// Who holds a connection, for per-owner limits and disconnection on revocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -61,6 +74,8 @@ pub struct Client {
     queue: mpsc::Sender<Arc<Outgoing>>,
     rooms: Mutex<HashSet<String>>,
     overflowed: AtomicBool,
+    /// Rung by the pump when the queue holds something to send.
+    pub ring: Notify,
     /// Woken when the client must go: overflow or revocation.
     pub kick: Notify,
 }
@@ -80,6 +95,11 @@ impl Client {
         self.rooms.lock().expect("rooms lock poisoned").remove(room)
     }
 
+    /// Whether anything waits in the queue.
+    fn has_queued(&self) -> bool {
+        self.queue.capacity() < self.queue.max_capacity()
+    }
+
     fn wants(&self, rooms: &[String]) -> bool {
         let mine = self.rooms.lock().expect("rooms lock poisoned");
         // A message without rooms is for the whole namespace.
@@ -89,6 +109,8 @@ impl Client {
 
 struct NsState {
     clients: RwLock<HashMap<u64, Arc<Client>>>,
+    /// Something was queued since the pump last began ringing this namespace.
+    unrung: AtomicBool,
     delivered: AtomicI64,
     sent: AtomicU64,
     dropped: AtomicU64,
@@ -102,6 +124,7 @@ impl NsState {
     fn new(ns: Namespace) -> NsState {
         NsState {
             clients: RwLock::default(),
+            unrung: AtomicBool::new(false),
             delivered: AtomicI64::default(),
             sent: AtomicU64::default(),
             dropped: AtomicU64::default(),
@@ -117,6 +140,8 @@ struct Inner {
     namespaces: HashMap<Namespace, NsState>,
     next_id: AtomicU64,
     wake: Notify,
+    /// Something was queued outside the pump (connection notices): ring.
+    queued: Notify,
     latencies: Mutex<VecDeque<u32>>,
     write_latency: metrics::Histogram,
     /// Open connections per owner key, for the per-owner limit without scanning every client.
@@ -127,6 +152,12 @@ struct Inner {
 /// The real-time hub. Cheap to clone.
 #[derive(Clone)]
 pub struct Hub(Arc<Inner>);
+
+/// The pump's way through a namespace's clients as it rings them.
+struct Pass {
+    clients: Vec<Arc<Client>>,
+    next: usize,
+}
 
 /// The client's end: its id, its queue, and where its live stream starts.
 pub struct Registration {
@@ -156,6 +187,7 @@ impl Hub {
             namespaces,
             next_id: AtomicU64::new(1),
             wake: Notify::new(),
+            queued: Notify::new(),
             latencies: Mutex::new(VecDeque::with_capacity(SAMPLES)),
             write_latency: metrics::histogram!("kioskhub_ws_publish_to_write_seconds"),
             per_owner: Mutex::new(HashMap::new()),
@@ -196,6 +228,7 @@ impl Hub {
             queue: tx,
             rooms: Mutex::new(HashSet::new()),
             overflowed: AtomicBool::new(false),
+            ring: Notify::new(),
             kick: Notify::new(),
         });
         *self
@@ -277,6 +310,8 @@ impl Hub {
             &event.data,
         );
         self.fan_out(event.namespace, None, text, event.rooms.clone());
+        // From a socket task (connection notices): the pump rings.
+        self.0.queued.notify_one();
     }
 
     fn fan_out(&self, ns: Namespace, seq: Option<i64>, text: String, rooms: Vec<String>) {
@@ -288,6 +323,7 @@ impl Hub {
             published: Instant::now(),
         });
         let clients = state.clients.read().expect("clients lock poisoned");
+        state.unrung.store(true, Ordering::Release);
         for client in clients.values() {
             // An overflowed client gets nothing more: what is still in its queue is contiguous,
             // and it is told to resync from the last message it was sent — never a gap.
@@ -295,6 +331,11 @@ impl Hub {
                 continue;
             }
             match client.queue.try_send(out.clone()) {
+                // A client with this much waiting is rung now, not in its turn: under a stream
+                // of changes the sockets keep up instead of waiting for the pump's pass.
+                Ok(()) if client.queue.max_capacity() - client.queue.capacity() >= URGENT => {
+                    client.ring.notify_one();
+                }
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     if !client.overflowed.swap(true, Ordering::AcqRel) {
@@ -349,32 +390,89 @@ impl Hub {
 
     async fn pump(self, mut notices: tokio::sync::broadcast::Receiver<crate::events::Notice>) {
         use crate::events::Notice;
+        use futures::FutureExt;
         use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        let mut passes: HashMap<Namespace, Pass> = HashMap::new();
         loop {
-            tokio::select! {
-                () = self.0.stop.cancelled() => return,
-                () = self.0.wake.notified() => {}
-                notice = notices.recv() => match notice {
-                    Ok(Notice::Transient(event)) => {
-                        self.publish_transient(&event);
-                        continue;
-                    }
-                    Ok(Notice::Committed(_)) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return,
-                },
-                () = tokio::time::sleep(POLL) => {}
+            let mut read = false;
+            if passes.is_empty() && !self.any_unrung() {
+                tokio::select! {
+                    () = self.0.stop.cancelled() => return,
+                    () = self.0.wake.notified() => read = true,
+                    () = self.0.queued.notified() => {}
+                    notice = notices.recv() => match notice {
+                        Ok(Notice::Transient(event)) => self.publish_transient(&event),
+                        Ok(Notice::Committed(_)) | Err(RecvError::Lagged(_)) => read = true,
+                        Err(RecvError::Closed) => return,
+                    },
+                    () = tokio::time::sleep(POLL) => read = true,
+                }
+            } else if self.0.stop.is_cancelled() {
+                return;
             }
             // Every commit announced so far is read by the one drain below: under a stream of
-            // changes the pump reads once per turn, not once per change.
+            // changes the pump reads once per turn, not once per change — and between the chunks
+            // of a wave, so what was committed meanwhile joins it.
             loop {
                 match notices.try_recv() {
                     Ok(Notice::Transient(event)) => self.publish_transient(&event),
-                    Ok(Notice::Committed(_)) | Err(TryRecvError::Lagged(_)) => {}
+                    Ok(Notice::Committed(_)) | Err(TryRecvError::Lagged(_)) => read = true,
                     Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 }
             }
-            self.drain().await;
+            if self.0.wake.notified().now_or_never().is_some() {
+                read = true;
+            }
+            if read {
+                self.drain().await;
+            }
+            if self.ring_chunk(&mut passes) {
+                // Let the rung sockets write before ringing more.
+                tokio::task::yield_now().await;
+            }
         }
+    }
+
+    fn any_unrung(&self) -> bool {
+        self.0
+            .namespaces
+            .values()
+            .any(|ns| ns.unrung.load(Ordering::Acquire))
+    }
+
+    /// Ring up to [`RING_CHUNK`] socket tasks whose queues hold something, going on with each
+    /// namespace's pass over its clients; a namespace queued to since its pass began gets a new
+    /// pass once this one ends (the sockets the old pass rang late have already sent everything,
+    /// and are skipped). Whether any pass is still going.
+    fn ring_chunk(&self, passes: &mut HashMap<Namespace, Pass>) -> bool {
+        let mut rung = 0;
+        for (&ns, state) in &self.0.namespaces {
+            if !passes.contains_key(&ns) && state.unrung.swap(false, Ordering::AcqRel) {
+                let clients = state.clients.read().expect("clients lock poisoned");
+                passes.insert(
+                    ns,
+                    Pass {
+                        clients: clients.values().cloned().collect(),
+                        next: 0,
+                    },
+                );
+            }
+            let Some(pass) = passes.get_mut(&ns) else {
+                continue;
+            };
+            while rung < RING_CHUNK && pass.next < pass.clients.len() {
+                let client = &pass.clients[pass.next];
+                pass.next += 1;
+                if client.has_queued() {
+                    client.ring.notify_one();
+                    rung += 1;
+                }
+            }
+            if pass.next == pass.clients.len() {
+                passes.remove(&ns);
+            }
+        }
+        !passes.is_empty()
     }
 
     /// Count `messages` written to a socket together, and record the write's latency: from the
@@ -475,9 +573,9 @@ pub fn stored_envelope(row: &WsRow, rooms: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::FutureExt;
 
-    #[tokio::test]
-    async fn a_client_that_overflows_keeps_a_contiguous_queue_and_is_kicked() {
+    async fn hub() -> (Hub, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display());
         let store = Store::open(&url).await.unwrap();
@@ -485,6 +583,82 @@ mod tests {
         let hub = Hub::start(store, &events, CancellationToken::new())
             .await
             .unwrap();
+        (hub, dir)
+    }
+
+    /// The clients whose socket task has been rung (taking the ring).
+    fn rung(regs: &[Registration]) -> HashSet<usize> {
+        (0..regs.len())
+            .filter(|&i| regs[i].client.ring.notified().now_or_never().is_some())
+            .collect()
+    }
+
+    /// What a rung socket task would send.
+    fn take(reg: &mut Registration) -> Vec<i64> {
+        std::iter::from_fn(|| reg.queue.try_recv().ok())
+            .map(|out| out.seq.unwrap())
+            .collect()
+    }
+
+    // No await after the hub starts: the test's single thread never lets the pump run, and the
+    // test drives its ringing itself.
+    #[tokio::test]
+    async fn a_wave_rings_sockets_in_chunks_and_what_is_queued_meanwhile_joins_it() {
+        let (hub, _dir) = hub().await;
+        let n = 2 * RING_CHUNK + 44;
+        let mut regs: Vec<Registration> = (0..n)
+            .map(|i| hub.register(Namespace::Lockers, Owner::Device(format!("d{i}"))))
+            .collect();
+        hub.fan_out(Namespace::Lockers, Some(1), "1".into(), Vec::new());
+        assert!(rung(&regs).is_empty(), "queuing wakes nobody");
+
+        let mut passes = HashMap::new();
+        assert!(hub.ring_chunk(&mut passes), "the pass goes on");
+        let first = rung(&regs);
+        assert_eq!(first.len(), RING_CHUNK);
+        for &i in &first {
+            assert_eq!(take(&mut regs[i]), [1]);
+        }
+        // Committed while the wave is under way: it joins the same write for every socket the
+        // wave has not rung yet…
+        hub.fan_out(Namespace::Lockers, Some(2), "2".into(), Vec::new());
+        while hub.ring_chunk(&mut passes) {}
+        let rest = rung(&regs);
+        assert_eq!(rest.len(), n - RING_CHUNK);
+        assert!(rest.is_disjoint(&first));
+        for &i in &rest {
+            assert_eq!(take(&mut regs[i]), [1, 2]);
+        }
+        // …and a second pass rings only the sockets that had sent the first already.
+        while hub.ring_chunk(&mut passes) {}
+        assert_eq!(rung(&regs), first);
+        for &i in &first {
+            assert_eq!(take(&mut regs[i]), [2]);
+        }
+        assert!(!hub.ring_chunk(&mut passes), "nothing left to ring");
+        assert!(rung(&regs).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_client_with_a_backlog_is_rung_at_once() {
+        let (hub, _dir) = hub().await;
+        let reg = hub.register(Namespace::Lockers, Owner::Device("d".into()));
+        for seq in 1..URGENT as i64 {
+            hub.fan_out(Namespace::Lockers, Some(seq), format!("{seq}"), Vec::new());
+        }
+        assert!(rung(std::slice::from_ref(&reg)).is_empty());
+        hub.fan_out(
+            Namespace::Lockers,
+            Some(URGENT as i64),
+            "u".into(),
+            Vec::new(),
+        );
+        assert_eq!(rung(std::slice::from_ref(&reg)).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_client_that_overflows_keeps_a_contiguous_queue_and_is_kicked() {
+        let (hub, _dir) = hub().await;
         let mut reg = hub.register(Namespace::Lockers, Owner::Device("d".into()));
         let send = |seq: i64| {
             hub.fan_out(Namespace::Lockers, Some(seq), format!("{seq}"), Vec::new());

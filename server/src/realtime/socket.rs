@@ -291,33 +291,34 @@ async fn run(
     tokio::pin!(kicked, stopping);
     while ok {
         tokio::select! {
-            msg = queue.recv() => match msg {
-                Some(out) => {
-                    // Whatever else is already queued goes out with it, flushed once.
-                    batch.clear();
-                    batch.push(out);
-                    while batch.len() < BATCH && let Ok(more) = queue.try_recv() {
-                        batch.push(more);
-                    }
-                    batch.retain(|out| out.seq.is_none_or(|s| s > last_sent));
-                    if batch.is_empty() {
-                        continue;
-                    }
-                    // A client that stops reading is not waited for: a kick (its queue
-                    // overflowed meanwhile) or the send deadline ends it.
-                    tokio::select! {
-                        sent = write_all(&mut socket, batch.iter().map(|out| out.text.clone()).collect()) => ok = sent,
-                        () = &mut kicked => break,
-                    }
-                    if ok {
-                        let oldest = batch.iter().map(|out| out.published).min();
-                        hub.record_write(ns, batch.len(), oldest.expect("the batch is not empty"));
-                        if let Some(s) = batch.iter().rev().find_map(|out| out.seq) {
-                            last_sent = s;
-                        }
+            // The pump rings when the queue holds something: send it all, and whatever arrives
+            // while it is being written.
+            () = client.ring.notified() => loop {
+                batch.clear();
+                while batch.len() < BATCH && let Ok(more) = queue.try_recv() {
+                    batch.push(more);
+                }
+                batch.retain(|out| out.seq.is_none_or(|s| s > last_sent));
+                if batch.is_empty() {
+                    break;
+                }
+                // A client that stops reading is not waited for: a kick (its queue
+                // overflowed meanwhile) or the send deadline ends it.
+                tokio::select! {
+                    sent = write_all(&mut socket, batch.iter().map(|out| out.text.clone()).collect()) => ok = sent,
+                    () = &mut kicked => {
+                        ok = false;
+                        break;
                     }
                 }
-                None => break,
+                if !ok {
+                    break;
+                }
+                let oldest = batch.iter().map(|out| out.published).min();
+                hub.record_write(ns, batch.len(), oldest.expect("the batch is not empty"));
+                if let Some(s) = batch.iter().rev().find_map(|out| out.seq) {
+                    last_sent = s;
+                }
             },
             () = &mut kicked => {
                 if client.overflowed() {
