@@ -323,7 +323,6 @@ impl Hub {
             published: Instant::now(),
         });
         let clients = state.clients.read().expect("clients lock poisoned");
-        state.unrung.store(true, Ordering::Release);
         for client in clients.values() {
             // An overflowed client gets nothing more: what is still in its queue is contiguous,
             // and it is told to resync from the last message it was sent — never a gap.
@@ -347,6 +346,9 @@ impl Hub {
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
+        // Only once everything is queued: a pass that begins after this sees every queue it
+        // must ring (a connection notice is queued from a socket task, beside the pump).
+        state.unrung.store(true, Ordering::Release);
         if let Some(seq) = seq {
             state.delivered.store(seq, Ordering::Release);
         }
