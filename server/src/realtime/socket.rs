@@ -298,9 +298,13 @@ async fn run(
                 while batch.len() < BATCH && let Ok(more) = queue.try_recv() {
                     batch.push(more);
                 }
-                batch.retain(|out| out.seq.is_none_or(|s| s > last_sent));
                 if batch.is_empty() {
                     break;
+                }
+                // What the replay already sent is skipped; the queue may hold more behind it.
+                batch.retain(|out| out.seq.is_none_or(|s| s > last_sent));
+                if batch.is_empty() {
+                    continue;
                 }
                 // A client that stops reading is not waited for: a kick (its queue
                 // overflowed meanwhile) or the send deadline ends it.
