@@ -37,6 +37,9 @@ let page;
 /** Every WebSocket the page opened, with the text frames it received. */
 /** @type {{ url: string, frames: string[], closed: boolean }[]} */
 const sockets = [];
+/** The response headers of every WebSocket handshake the page made, names lower-cased. */
+/** @type {Record<string, string>[]} */
+const handshakes = [];
 /** The men's Owned count before anything happened. */
 let ownedBefore = 0;
 
@@ -126,6 +129,12 @@ describe('live locker counts against the real server', { timeout: 120_000 }, () 
       });
       ws.on('close', () => (record.closed = true));
     });
+    // Playwright does not show a WebSocket's handshake; Chromium's DevTools protocol does.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    cdp.on('Network.webSocketHandshakeResponseReceived', ({ response }) => {
+      handshakes.push(Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), v])));
+    });
   });
 
   after(async () => {
@@ -152,6 +161,11 @@ describe('live locker counts against the real server', { timeout: 120_000 }, () 
       assert.equal(firstUrl.pathname, '/ws/lockers');
       assert.ok(firstUrl.searchParams.get('ticket'), 'connected with a ticket');
       assert.equal(firstUrl.searchParams.get('since'), null, 'a first connection has nothing to replay');
+      const extensions = handshakes.map((h) => h['sec-websocket-extensions'] ?? '');
+      assert.ok(
+        extensions.some((e) => e.startsWith('permessage-deflate')),
+        `Chromium and the server agreed on per-message compression (${JSON.stringify(extensions)})`,
+      );
 
       await pairMensKiosk();
       await takeLocker('04F6A7B8C9', 5);

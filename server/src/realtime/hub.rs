@@ -62,7 +62,7 @@ impl Owner {
 pub struct Outgoing {
     pub seq: Option<i64>,
     /// Serialised once; every socket sends the same bytes.
-    pub text: axum::extract::ws::Utf8Bytes,
+    pub text: axum::body::Bytes,
     pub rooms: Vec<String>,
     pub published: Instant,
 }

@@ -8,15 +8,19 @@ use crate::app::AppState;
 use crate::auth::{Permission, token_hash};
 use crate::http::error::ApiError;
 use crate::http::extract::{ClientInfo, DEVICE_COOKIE, SESSION_COOKIE, StaffUser, bearer, cookie};
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
+use yawc::close::CloseCode;
+use yawc::{CompressionLevel, DeflatePool, Frame, IncomingUpgrade, OpCode, Options};
+
+type WebSocket = yawc::WebSocket<yawc::HttpStream>;
 
 /// Rooms one connection may join.
 pub const MAX_ROOMS: usize = 50;
@@ -27,10 +31,41 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const BATCH: usize = super::hub::QUEUE;
 /// Frames are gathered up to this many bytes before they are written (flush writes the rest).
 const WRITE_BUFFER: usize = 8 * 1024;
+/// The largest message a client may send.
+const MAX_MESSAGE: usize = 64 * 1024;
+/// Messages shorter than this go out uncompressed even where the client offered
+/// `permessage-deflate`: a live event is a few hundred bytes, deflate saves little on it, and
+/// compressing it once per socket would cost a wave to ten thousand panels more than it saves.
+/// Replayed pages, snapshots and long broadcasts are compressed.
+pub const COMPRESS_FROM: usize = 1024;
 /// How often a staff connection re-checks that its session is still live.
 const RECHECK_EVERY: Duration = Duration::from_secs(60);
 /// Close code for "credential revoked or session ended" (application range).
 pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+
+/// How every connection is set up. Compression is negotiated when the client offers
+/// `permessage-deflate` (browsers do), with no context takeover either way: nothing carries over
+/// from one message to the next, so deflate state is borrowed from one shared pool for a message
+/// at a time, and an idle connection holds none — ten thousand panels would otherwise hold about
+/// 370 KiB each.
+fn options() -> Options {
+    static POOL: LazyLock<DeflatePool> = LazyLock::new(|| DeflatePool::new(16));
+    Options::default()
+        .with_compression_level(CompressionLevel::fast())
+        .server_no_context_takeover()
+        .client_no_context_takeover()
+        .with_deflate_pool(POOL.clone())
+        .with_compression_threshold(COMPRESS_FROM)
+        .with_max_payload_read(MAX_MESSAGE)
+        .with_max_read_buffer(MAX_MESSAGE)
+        // Small per-connection buffers, grown only while a burst needs it: ten thousand panels
+        // must fit in a small machine (1 KiB each: 110 MB for 10,000 clients, 4 + 8 KiB: 198 MB).
+        // Frames fed together (a batch from the queue) go out in one write of up to 8 KiB: on
+        // loopback and on a LAN a write costs far more than its bytes.
+        .with_read_buffer_capacity(1024)
+        .with_write_buffer_capacity(1024)
+        .with_backpressure_boundary(WRITE_BUFFER)
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,7 +163,7 @@ pub async fn upgrade(
     query: Result<Query<WsQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     client: ClientInfo,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    ws: Result<IncomingUpgrade, StatusCode>,
 ) -> Result<Response, ApiError> {
     let ns = Namespace::from_path(&format!("/ws/{name}"))
         .ok_or_else(|| ApiError::not_found("namespace_not_found", "no such WebSocket namespace"))?;
@@ -141,58 +176,52 @@ pub async fn upgrade(
             "too many open connections for this user or device",
         ));
     }
-    let ws = ws.map_err(|_| {
-        ApiError::bad_request("websocket_required", "this endpoint speaks WebSocket only")
-    })?;
+    let (response, upgraded) = ws
+        .map_err(|_| {
+            ApiError::bad_request("websocket_required", "this endpoint speaks WebSocket only")
+        })?
+        .upgrade(options())
+        .map_err(|e| ApiError::bad_request("websocket_required", e.to_string()))?;
     let hub = state.hub.clone();
     let since = query.since;
-    Ok(ws
-        .max_message_size(64 * 1024)
-        // Small per-connection buffers: ten thousand panels must fit in a small machine. Frames
-        // fed together (a batch from the queue) go out in one write of up to 8 KiB: on loopback
-        // and on a LAN a write costs far more than its bytes.
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(1024 * 1024)
-        .on_upgrade(move |socket| async move {
-            let reg = hub.register(ns, owner);
-            run(hub, state, ns, reg, since, socket).await;
-        }))
+    tokio::spawn(async move {
+        match upgraded.await {
+            Ok(socket) => {
+                let reg = hub.register(ns, owner);
+                run(hub, state, ns, reg, since, socket).await;
+            }
+            Err(e) => tracing::debug!(error = %e, "WebSocket upgrade did not complete"),
+        }
+    });
+    Ok(response.into_response())
 }
 
-fn text(value: Value) -> Message {
-    Message::Text(Utf8Bytes::from(value.to_string()))
-}
-
-fn control(kind: &str, data: Value) -> Message {
-    text(
-        json!({"seq": null, "type": kind, "ts": crate::time::rfc3339(crate::time::now_ms()), "room": null, "version": super::event::VERSION, "data": data}),
+fn control(kind: &str, data: Value) -> Frame {
+    Frame::text(
+        json!({"seq": null, "type": kind, "ts": crate::time::rfc3339(crate::time::now_ms()), "room": null, "version": super::event::VERSION, "data": data}).to_string(),
     )
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        })))
+        .send(Frame::close(CloseCode::from(code), reason))
         .await;
 }
 
 /// Send with a deadline: a client that does not read is dropped, not waited for.
-async fn send(socket: &mut WebSocket, msg: Message) -> bool {
+async fn send(socket: &mut WebSocket, frame: Frame) -> bool {
     matches!(
-        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(frame)).await,
         Ok(Ok(()))
     )
 }
 
 /// Write text frames back to back and flush once, with one deadline: one write on the socket
 /// for as many frames as fit in its write buffer.
-async fn write_all(socket: &mut WebSocket, frames: Vec<Utf8Bytes>) -> bool {
+async fn write_all(socket: &mut WebSocket, frames: impl IntoIterator<Item = Bytes>) -> bool {
     let write = async {
         for text in frames {
-            socket.feed(Message::Text(text)).await?;
+            socket.feed(Frame::text(text)).await?;
         }
         socket.flush().await
     };
@@ -223,7 +252,7 @@ async fn replay(
         let mut page_last = last;
         for row in rows.iter().take_while(|row| row.seq <= until) {
             let rooms: Vec<String> = serde_json::from_str(&row.rooms).unwrap_or_default();
-            page.push(Utf8Bytes::from(stored_envelope(row, &rooms)));
+            page.push(Bytes::from(stored_envelope(row, &rooms)));
             page_last = row.seq;
         }
         if page.is_empty() || !write_all(socket, page).await {
@@ -309,7 +338,7 @@ async fn run(
                 // A client that stops reading is not waited for: a kick (its queue
                 // overflowed meanwhile) or the send deadline ends it.
                 tokio::select! {
-                    sent = write_all(&mut socket, batch.iter().map(|out| out.text.clone()).collect()) => ok = sent,
+                    sent = write_all(&mut socket, batch.iter().map(|out| out.text.clone()).collect::<Vec<_>>()) => ok = sent,
                     () = &mut kicked => {
                         ok = false;
                         break;
@@ -327,30 +356,36 @@ async fn run(
             () = &mut kicked => {
                 if client.overflowed() {
                     let _ = send(&mut socket, control("resync_required", json!({"reason": "too_slow", "last_seq": last_sent}))).await;
-                    close(&mut socket, close_code::POLICY, "too slow").await;
+                    close(&mut socket, CloseCode::Policy.into(), "too slow").await;
                 } else {
                     close(&mut socket, CLOSE_UNAUTHORIZED, "credential ended").await;
                 }
                 break;
             }
-            incoming = socket.next() => match incoming {
-                Some(Ok(Message::Text(t))) => {
-                    let reply = handle_client_message(&client, t.as_str());
+            // Pings are answered by the socket itself; a close is acknowledged by it.
+            incoming = socket.next() => match incoming.as_ref().map(Frame::opcode) {
+                Some(OpCode::Text) => {
+                    let payload = incoming.as_ref().map(Frame::payload).expect("a text frame");
+                    let Ok(text) = std::str::from_utf8(payload) else {
+                        close(&mut socket, CloseCode::Invalid.into(), "text must be UTF-8").await;
+                        break;
+                    };
+                    let reply = handle_client_message(&client, text);
                     ok = send(&mut socket, reply).await;
                 }
-                Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
-                Some(Ok(Message::Ping(_))) => last_pong = Instant::now(),
-                Some(Ok(Message::Binary(_))) => {
+                Some(OpCode::Pong | OpCode::Ping) => last_pong = Instant::now(),
+                Some(OpCode::Binary) => {
                     ok = send(&mut socket, control("error", json!({"code": "invalid_message", "message": "send JSON text messages"}))).await;
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(OpCode::Continuation) => {}
+                Some(OpCode::Close) | None => break,
             },
             _ = ping.tick() => {
                 if last_pong.elapsed() > state.config.server.ws_pong_timeout {
-                    close(&mut socket, close_code::AWAY, "no pong").await;
+                    close(&mut socket, CloseCode::Away.into(), "no pong").await;
                     break;
                 }
-                ok = send(&mut socket, Message::Ping(Vec::new().into())).await;
+                ok = send(&mut socket, Frame::ping(Bytes::new())).await;
             }
             _ = recheck.tick() => {
                 if let super::hub::Owner::Session { session_hash, .. } = &client.owner
@@ -361,13 +396,21 @@ async fn run(
                 }
             }
             () = &mut stopping => {
-                close(&mut socket, close_code::AWAY, "server going away").await;
+                close(&mut socket, CloseCode::Away.into(), "server going away").await;
                 break;
             }
         }
     }
+    settle(&mut socket).await;
     hub.unregister(ns, client.id);
     announce(&hub, "disconnection", ns, &client);
+}
+
+/// Send what the socket still owes its peer before it is dropped: the echo of the client's close,
+/// or the close a protocol error queued (1009 for a message too big). Reading once more after the
+/// end of the stream writes them; a peer that does not read is not waited for long.
+async fn settle(socket: &mut WebSocket) {
+    let _ = tokio::time::timeout(Duration::from_secs(1), socket.next_frame()).await;
 }
 
 /// Tell `/ws/events` subscribers that a client came or went (not stored).
@@ -393,7 +436,7 @@ struct ClientMessage {
     room: Option<String>,
 }
 
-fn handle_client_message(client: &super::hub::Client, text: &str) -> Message {
+fn handle_client_message(client: &super::hub::Client, text: &str) -> Frame {
     let error =
         |code: &str, message: &str| control("error", json!({"code": code, "message": message}));
     let Ok(msg) = serde_json::from_str::<ClientMessage>(text) else {

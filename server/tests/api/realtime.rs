@@ -744,3 +744,263 @@ async fn connections_per_user_are_limited_and_freed_on_close() {
     }
     assert!(allowed, "a closed connection frees its slot");
 }
+
+/// A WebSocket client written out byte by byte, to see what crosses the wire: whether
+/// `permessage-deflate` was agreed and which frames carry RSV1 (compressed).
+struct RawWs {
+    tcp: tokio::net::TcpStream,
+    /// The upgrade response's headers, lower-cased.
+    headers: String,
+}
+
+/// One frame as read off the wire: whether RSV1 (compressed) was set, its opcode and payload.
+struct RawFrame {
+    compressed: bool,
+    opcode: u8,
+    payload: Vec<u8>,
+}
+
+impl RawWs {
+    async fn connect(app: &TestApp, path: &str, token: &str, extensions: Option<&str>) -> RawWs {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = app.base.trim_start_matches("http://");
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let offer = extensions.map_or(String::new(), |e| {
+            format!("Sec-WebSocket-Extensions: {e}\r\n")
+        });
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: kioskhub_session={token}\r\n{offer}\r\n"
+        );
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        // Byte by byte up to the blank line: nothing of the first frame is consumed.
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(tcp.read_u8().await.unwrap());
+        }
+        let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 101"), "{head}");
+        RawWs { tcp, headers: head }
+    }
+
+    async fn read(&mut self) -> RawFrame {
+        use tokio::io::AsyncReadExt;
+        let b0 = self.tcp.read_u8().await.unwrap();
+        let b1 = self.tcp.read_u8().await.unwrap();
+        assert_eq!(b1 & 0x80, 0, "a server's frames are not masked");
+        let len = match b1 & 0x7f {
+            126 => u64::from(self.tcp.read_u16().await.unwrap()),
+            127 => self.tcp.read_u64().await.unwrap(),
+            n => u64::from(n),
+        };
+        let mut payload = vec![0; usize::try_from(len).unwrap()];
+        self.tcp.read_exact(&mut payload).await.unwrap();
+        assert_ne!(b0 & 0x80, 0, "every message is one frame");
+        RawFrame {
+            compressed: b0 & 0x40 != 0,
+            opcode: b0 & 0x0f,
+            payload,
+        }
+    }
+
+    /// The next text message as JSON, inflating it when it came compressed.
+    async fn next_text(&mut self) -> (bool, Value) {
+        loop {
+            let frame = self.read().await;
+            if frame.opcode != 1 {
+                continue;
+            }
+            let text = if frame.compressed {
+                inflate(&frame.payload)
+            } else {
+                frame.payload
+            };
+            return (frame.compressed, serde_json::from_slice(&text).unwrap());
+        }
+    }
+
+    /// Send a masked text frame, deflated (RSV1 set) when `compress`.
+    async fn send_text(&mut self, text: &str, compress: bool) {
+        use tokio::io::AsyncWriteExt;
+        let payload = if compress {
+            deflate(text.as_bytes())
+        } else {
+            text.as_bytes().to_vec()
+        };
+        let mask = [0x37, 0xfa, 0x21, 0x3d];
+        let mut frame = vec![if compress { 0xc1 } else { 0x81 }];
+        match payload.len() {
+            n if n < 126 => frame.push(0x80 | u8::try_from(n).unwrap()),
+            n if n <= 0xffff => {
+                frame.push(0x80 | 126);
+                frame.extend(u16::try_from(n).unwrap().to_be_bytes());
+            }
+            n => {
+                frame.push(0x80 | 127);
+                frame.extend((n as u64).to_be_bytes());
+            }
+        }
+        frame.extend(mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.tcp.write_all(&frame).await.unwrap();
+    }
+}
+
+/// RFC 7692: a message is raw DEFLATE ending in an empty stored block, whose last four bytes
+/// (`00 00 ff ff`) are left off the wire.
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut z = flate2::Compress::new(flate2::Compression::fast(), false);
+    let mut out = Vec::with_capacity(data.len() + 64);
+    z.compress_vec(data, &mut out, flate2::FlushCompress::Sync)
+        .unwrap();
+    assert!(out.ends_with(&[0, 0, 0xff, 0xff]));
+    out.truncate(out.len() - 4);
+    out
+}
+
+fn inflate(data: &[u8]) -> Vec<u8> {
+    let mut z = flate2::Decompress::new(false);
+    let mut input = data.to_vec();
+    input.extend([0, 0, 0xff, 0xff]);
+    let mut out = Vec::with_capacity(64 * 1024);
+    z.decompress_vec(&input, &mut out, flate2::FlushDecompress::Sync)
+        .unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_offers_compression_gets_long_messages_deflated_and_may_send_deflated() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let mut ws = RawWs::connect(
+        &app,
+        "/ws/lockers",
+        &token,
+        Some("permessage-deflate; client_max_window_bits"),
+    )
+    .await;
+    assert!(
+        ws.headers
+            .contains("sec-websocket-extensions: permessage-deflate"),
+        "{}",
+        ws.headers
+    );
+    assert!(ws.headers.contains("server_no_context_takeover"));
+    assert!(ws.headers.contains("client_no_context_takeover"));
+    let (compressed, welcome) = ws.next_text().await;
+    assert_eq!(welcome["type"], "connection");
+    assert!(!compressed, "a short message is not worth deflating");
+
+    let long = "Pool closes at 21:00 today. ".repeat(100);
+    let admin = app.admin().await;
+    let (code, _) = admin
+        .post(
+            "/api/websocket/broadcast",
+            json!({"namespace": "/ws/lockers", "data": {"text": long}}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::ACCEPTED);
+    let (compressed, msg) = loop {
+        let (compressed, msg) = ws.next_text().await;
+        if msg["type"] == "broadcast" {
+            break (compressed, msg);
+        }
+    };
+    assert!(compressed, "a long message goes out deflated");
+    assert_eq!(msg["data"]["text"], long.as_str());
+
+    // Compressed in the other direction too, as browsers do.
+    ws.send_text(r#"{"type": "join_room", "room": "kiosk:men"}"#, true)
+        .await;
+    let (_, joined) = ws.next_text().await;
+    assert_eq!(joined["type"], "room_joined", "{joined}");
+    assert_eq!(joined["data"]["room"], "kiosk:men");
+
+    // A client that does not offer it gets plain frames.
+    let mut plain = RawWs::connect(&app, "/ws/lockers", &token, None).await;
+    assert!(!plain.headers.contains("sec-websocket-extensions"));
+    let (compressed, welcome) = plain.next_text().await;
+    assert!(!compressed);
+    assert_eq!(welcome["type"], "connection");
+    let (code, _) = admin
+        .post(
+            "/api/websocket/broadcast",
+            json!({"namespace": "/ws/lockers", "data": {"text": long}}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::ACCEPTED);
+    loop {
+        let (compressed, msg) = plain.next_text().await;
+        assert!(
+            !compressed,
+            "nothing is deflated for a client that did not ask"
+        );
+        if msg["type"] == "broadcast" {
+            assert_eq!(msg["data"]["text"], long.as_str());
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_or_malformed_client_frame_closes_that_socket_only() {
+    let app = TestApp::spawn().await;
+    let token = session_token(&app).await;
+    let (mut bystander, _) = admin_socket(&app, "/ws/lockers").await;
+
+    // Larger than the 64 KiB a client may send: closed with 1009 (message too big).
+    let mut big = RawWs::connect(&app, "/ws/lockers", &token, None).await;
+    big.next_text().await;
+    big.send_text(&"x".repeat(64 * 1024 + 1), false).await;
+    let close = loop {
+        let frame = big.read().await;
+        if frame.opcode == 8 {
+            break frame;
+        }
+    };
+    assert_eq!(
+        u16::from_be_bytes([close.payload[0], close.payload[1]]),
+        1009
+    );
+
+    // A text frame that is not UTF-8: closed with 1007 (invalid payload).
+    let mut bad = RawWs::connect(&app, "/ws/lockers", &token, None).await;
+    bad.next_text().await;
+    {
+        use tokio::io::AsyncWriteExt;
+        let mask = [1, 2, 3, 4];
+        let payload = [0xff, 0xfe, 0xfd];
+        let mut frame = vec![0x81, 0x80 | 3];
+        frame.extend(mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        bad.tcp.write_all(&frame).await.unwrap();
+    }
+    let close = loop {
+        let frame = bad.read().await;
+        if frame.opcode == 8 {
+            break frame;
+        }
+    };
+    assert_eq!(
+        u16::from_be_bytes([close.payload[0], close.payload[1]]),
+        1007
+    );
+
+    // The other client goes on as before.
+    bystander
+        .send(Message::Text(
+            r#"{"type": "join_room", "room": "kiosk:men"}"#.into(),
+        ))
+        .await
+        .unwrap();
+    let joined = next(&mut bystander, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(joined["type"], "room_joined");
+    // A client's close is answered: the closing handshake completes.
+    bystander.close(None).await.unwrap();
+    let echo = tokio::time::timeout(Duration::from_secs(5), bystander.next())
+        .await
+        .unwrap();
+    assert!(
+        matches!(echo, Some(Ok(Message::Close(_)))),
+        "the server echoes the close: {echo:?}"
+    );
+}
