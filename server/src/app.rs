@@ -312,7 +312,13 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<AppStat
     let readers = crate::hardware::readers::ReaderBoard::new(&config);
     // Before the hub, which takes its metric handles when it starts.
     let metrics = metrics_handle();
-    let hub = crate::realtime::Hub::start(store.clone(), &events, CancellationToken::new()).await?;
+    let hub = crate::realtime::Hub::start(
+        store.clone(),
+        &events,
+        config.server.ws_ping_interval,
+        CancellationToken::new(),
+    )
+    .await?;
     if store.is_postgres() {
         crate::realtime::listen::spawn(url.clone(), hub.clone());
     }

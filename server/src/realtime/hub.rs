@@ -5,6 +5,10 @@
 //! as overflowed and kicked: its socket task sends `resync_required` and closes, so a slow
 //! reader can never grow the server's memory.
 //!
+//! One heartbeat task rings every socket once per ping interval, spread over the interval, to
+//! ping its client and check the pong: a socket task waits on its ring, its kick and its socket
+//! only, and ten thousand of them hold no timers.
+//!
 //! Putting a message in the queues wakes nobody. The pump then rings the socket tasks whose
 //! queues hold something, [`RING_CHUNK`] at a time, and lets them run before it rings the next
 //! ones. Ten thousand sockets woken at once would queue ahead of everything the runtime wakes
@@ -20,7 +24,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Messages a client may have queued before it is dropped with `resync_required`.
@@ -34,6 +38,9 @@ const POLL: Duration = Duration::from_millis(500);
 pub const RING_CHUNK: usize = 128;
 /// Queued messages at which a client is rung at once rather than in the pump's pass.
 const URGENT: usize = 8;
+/// The heartbeat rings one slice of the clients at a time, so that pings are spread over the
+/// interval rather than sent to everyone at once.
+const BEAT_SLICES: u64 = 16;
 
 /// Who holds a connection, for per-owner limits and disconnection on revocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -71,10 +78,14 @@ pub struct Outgoing {
 pub struct Client {
     pub id: u64,
     pub owner: Owner,
-    queue: mpsc::Sender<Arc<Outgoing>>,
+    /// At most [`QUEUE`] messages; a plain locked deque, which costs the pump less per client
+    /// than a channel when one message goes to ten thousand.
+    queue: Mutex<VecDeque<Arc<Outgoing>>>,
     rooms: Mutex<HashSet<String>>,
     overflowed: AtomicBool,
-    /// Rung by the pump when the queue holds something to send.
+    /// Set by the heartbeat: time to ping (and check the last pong).
+    beat: AtomicBool,
+    /// Rung by the pump when the queue holds something to send, and by the heartbeat.
     pub ring: Notify,
     /// Woken when the client must go: overflow or revocation.
     pub kick: Notify,
@@ -97,7 +108,28 @@ impl Client {
 
     /// Whether anything waits in the queue.
     fn has_queued(&self) -> bool {
-        self.queue.capacity() < self.queue.max_capacity()
+        !self.queue.lock().expect("queue lock poisoned").is_empty()
+    }
+
+    /// Move up to `max` queued messages, oldest first, to `batch`.
+    pub fn take(&self, batch: &mut Vec<Arc<Outgoing>>, max: usize) {
+        let mut queue = self.queue.lock().expect("queue lock poisoned");
+        let n = queue.len().min(max);
+        batch.extend(queue.drain(..n));
+    }
+
+    /// Whether the heartbeat rang since the last call.
+    pub fn beaten(&self) -> bool {
+        self.beat.swap(false, Ordering::AcqRel)
+    }
+
+    /// Queue a message; `None` when the queue is full, else how many are waiting now.
+    fn push(&self, out: &Arc<Outgoing>) -> Option<usize> {
+        let mut queue = self.queue.lock().expect("queue lock poisoned");
+        (queue.len() < QUEUE).then(|| {
+            queue.push_back(out.clone());
+            queue.len()
+        })
     }
 
     fn wants(&self, rooms: &[String]) -> bool {
@@ -159,20 +191,21 @@ struct Pass {
     next: usize,
 }
 
-/// The client's end: its id, its queue, and where its live stream starts.
+/// The client's end: the client, and where its live stream starts.
 pub struct Registration {
     pub client: Arc<Client>,
-    pub queue: mpsc::Receiver<Arc<Outgoing>>,
     /// Every message up to this sequence was fanned out before the client registered.
     pub delivered: i64,
 }
 
 impl Hub {
-    /// A hub whose pump starts at the newest stored message of each namespace. Install the
-    /// metrics recorder first: the hub takes its metric handles here.
+    /// A hub whose pump starts at the newest stored message of each namespace, and whose
+    /// heartbeat rings every socket once per `ping_every`. Install the metrics recorder first:
+    /// the hub takes its metric handles here.
     pub async fn start(
         store: Store,
         events: &crate::events::EventHub,
+        ping_every: Duration,
         stop: CancellationToken,
     ) -> crate::store::StoreResult<Hub> {
         let mut namespaces = HashMap::new();
@@ -194,7 +227,38 @@ impl Hub {
             stop,
         }));
         tokio::spawn(hub.clone().pump(events.subscribe()));
+        tokio::spawn(hub.clone().heartbeat(ping_every));
         Ok(hub)
+    }
+
+    /// Ring every client once per `every` to ping: a slice of them each `every / 16`.
+    async fn heartbeat(self, every: Duration) {
+        let mut tick = tokio::time::interval(every / BEAT_SLICES as u32);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        for slice in (0..BEAT_SLICES).cycle() {
+            tokio::select! {
+                () = self.0.stop.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            for state in self.0.namespaces.values() {
+                let clients: Vec<Arc<Client>> = state
+                    .clients
+                    .read()
+                    .expect("clients lock poisoned")
+                    .values()
+                    .filter(|c| c.id % BEAT_SLICES == slice)
+                    .cloned()
+                    .collect();
+                for chunk in clients.chunks(RING_CHUNK) {
+                    for client in chunk {
+                        client.beat.store(true, Ordering::Release);
+                        client.ring.notify_one();
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
     }
 
     pub fn stop_token(&self) -> &CancellationToken {
@@ -221,13 +285,13 @@ impl Hub {
 
     /// Add a client; everything after the returned `delivered` will reach its queue.
     pub fn register(&self, ns: Namespace, owner: Owner) -> Registration {
-        let (tx, rx) = mpsc::channel(QUEUE);
         let client = Arc::new(Client {
             id: self.0.next_id.fetch_add(1, Ordering::Relaxed),
             owner,
-            queue: tx,
+            queue: Mutex::new(VecDeque::new()),
             rooms: Mutex::new(HashSet::new()),
             overflowed: AtomicBool::new(false),
+            beat: AtomicBool::new(false),
             ring: Notify::new(),
             kick: Notify::new(),
         });
@@ -243,11 +307,7 @@ impl Hub {
         clients.insert(client.id, client.clone());
         let delivered = state.delivered.load(Ordering::Acquire);
         state.connections_gauge.set(clients.len() as f64);
-        Registration {
-            client,
-            queue: rx,
-            delivered,
-        }
+        Registration { client, delivered }
     }
 
     pub fn unregister(&self, ns: Namespace, id: u64) {
@@ -329,21 +389,18 @@ impl Hub {
             if client.overflowed() || !client.wants(&out.rooms) {
                 continue;
             }
-            match client.queue.try_send(out.clone()) {
+            match client.push(&out) {
                 // A client with this much waiting is rung now, not in its turn: under a stream
                 // of changes the sockets keep up instead of waiting for the pump's pass.
-                Ok(()) if client.queue.max_capacity() - client.queue.capacity() >= URGENT => {
-                    client.ring.notify_one();
-                }
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => {
+                Some(waiting) if waiting >= URGENT => client.ring.notify_one(),
+                Some(_) => {}
+                None => {
                     if !client.overflowed.swap(true, Ordering::AcqRel) {
                         state.dropped.fetch_add(1, Ordering::Relaxed);
                         state.dropped_total.increment(1);
                         client.kick.notify_one();
                     }
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
         // Only once everything is queued: a pass that begins after this sees every queue it
@@ -578,11 +635,15 @@ mod tests {
     use futures::FutureExt;
 
     async fn hub() -> (Hub, tempfile::TempDir) {
+        hub_beating(Duration::from_secs(30)).await
+    }
+
+    async fn hub_beating(every: Duration) -> (Hub, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display());
         let store = Store::open(&url).await.unwrap();
         let events = crate::events::EventHub::default();
-        let hub = Hub::start(store, &events, CancellationToken::new())
+        let hub = Hub::start(store, &events, every, CancellationToken::new())
             .await
             .unwrap();
         (hub, dir)
@@ -597,9 +658,9 @@ mod tests {
 
     /// What a rung socket task would send.
     fn take(reg: &mut Registration) -> Vec<i64> {
-        std::iter::from_fn(|| reg.queue.try_recv().ok())
-            .map(|out| out.seq.unwrap())
-            .collect()
+        let mut batch = Vec::new();
+        reg.client.take(&mut batch, QUEUE);
+        batch.iter().map(|out| out.seq.unwrap()).collect()
     }
 
     // No await after the hub starts: the test's single thread never lets the pump run, and the
@@ -642,6 +703,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_heartbeat_rings_every_client_within_one_ping_interval() {
+        let every = Duration::from_millis(160);
+        let (hub, _dir) = hub_beating(every).await;
+        let regs: Vec<Registration> = (0..40)
+            .map(|i| hub.register(Namespace::Lockers, Owner::Device(format!("d{i}"))))
+            .collect();
+        // Nothing has run yet on this thread.
+        assert!(regs.iter().all(|r| !r.client.beaten()));
+        tokio::time::sleep(every * 3).await;
+        assert!(
+            regs.iter().all(|r| r.client.beaten()),
+            "every client is told to ping"
+        );
+        assert_eq!(
+            rung(&regs).len(),
+            regs.len(),
+            "and its socket task is woken"
+        );
+        assert!(!regs[0].client.beaten(), "once per beat");
+    }
+
+    #[tokio::test]
     async fn a_client_with_a_backlog_is_rung_at_once() {
         let (hub, _dir) = hub().await;
         let reg = hub.register(Namespace::Lockers, Owner::Device("d".into()));
@@ -674,14 +757,11 @@ mod tests {
         assert!(reg.client.overflowed());
         // …and once its socket task has taken a few messages, the queue has room again, but
         // nothing after the overflow may slip in behind them.
-        for _ in 0..10 {
-            reg.queue.try_recv().unwrap();
-        }
+        let mut first = Vec::new();
+        reg.client.take(&mut first, 10);
+        assert_eq!(first.len(), 10);
         send(QUEUE as i64 + 2);
-        let rest: Vec<i64> = std::iter::from_fn(|| reg.queue.try_recv().ok())
-            .map(|out| out.seq.unwrap())
-            .collect();
-        assert_eq!(rest, (11..=QUEUE as i64).collect::<Vec<_>>());
+        assert_eq!(take(&mut reg), (11..=QUEUE as i64).collect::<Vec<_>>());
         assert_eq!(
             hub.status()["namespaces"]["/ws/lockers"]["clients_dropped"],
             1

@@ -1,6 +1,7 @@
 //! One WebSocket connection: authenticate before the upgrade, replay what the client missed
 //! (`?since=SEQ`) from the store, then stream live messages from the hub, answering
-//! `join_room` / `leave_room`, pinging every 30 s and closing after 5 minutes without a pong.
+//! `join_room` / `leave_room`, pinging when the hub's heartbeat rings (every 30 s) and closing
+//! after 5 minutes without a pong.
 
 use super::event::Namespace;
 use super::hub::{Hub, Owner, Registration, stored_envelope};
@@ -280,11 +281,7 @@ async fn run(
     since: Option<i64>,
     mut socket: WebSocket,
 ) {
-    let Registration {
-        client,
-        mut queue,
-        delivered,
-    } = reg;
+    let Registration { client, delivered } = reg;
     announce(&hub, "connection", ns, &client);
     let welcome =
         json!({"connection_id": client.id, "namespace": ns.path(), "last_seq": delivered});
@@ -305,11 +302,8 @@ async fn run(
             }
         }
     }
-    let mut ping = tokio::time::interval(state.config.server.ws_ping_interval);
-    ping.tick().await;
-    let mut recheck = tokio::time::interval(RECHECK_EVERY);
-    recheck.tick().await;
     let mut last_pong = Instant::now();
+    let mut last_check = Instant::now();
     // Grows to the largest burst this socket has seen, not to BATCH up front: most of ten
     // thousand panels never see more than a message or two at once.
     let mut batch = Vec::new();
@@ -318,39 +312,52 @@ async fn run(
     let kicked = client.kick.notified();
     let stopping = hub.stop_token().cancelled();
     tokio::pin!(kicked, stopping);
-    while ok {
+    'connection: while ok {
         tokio::select! {
             // The pump rings when the queue holds something: send it all, and whatever arrives
-            // while it is being written.
-            () = client.ring.notified() => loop {
-                batch.clear();
-                while batch.len() < BATCH && let Ok(more) = queue.try_recv() {
-                    batch.push(more);
-                }
-                if batch.is_empty() {
-                    break;
-                }
-                // What the replay already sent is skipped; the queue may hold more behind it.
-                batch.retain(|out| out.seq.is_none_or(|s| s > last_sent));
-                if batch.is_empty() {
-                    continue;
-                }
-                // A client that stops reading is not waited for: a kick (its queue
-                // overflowed meanwhile) or the send deadline ends it.
-                tokio::select! {
-                    sent = write_all(&mut socket, batch.iter().map(|out| out.text.clone()).collect::<Vec<_>>()) => ok = sent,
-                    () = &mut kicked => {
-                        ok = false;
+            // while it is being written. The heartbeat rings to ping.
+            () = client.ring.notified() => {
+                if client.beaten() {
+                    if last_pong.elapsed() > state.config.server.ws_pong_timeout {
+                        close(&mut socket, CloseCode::Away.into(), "no pong").await;
                         break;
                     }
+                    if !send(&mut socket, Frame::ping(Bytes::new())).await {
+                        break;
+                    }
+                    if last_check.elapsed() >= RECHECK_EVERY {
+                        last_check = Instant::now();
+                        if !session_live(&state, &client.owner).await {
+                            close(&mut socket, CLOSE_UNAUTHORIZED, "session ended").await;
+                            break;
+                        }
+                    }
                 }
-                if !ok {
-                    break;
-                }
-                let oldest = batch.iter().map(|out| out.published).min();
-                hub.record_write(ns, batch.len(), oldest.expect("the batch is not empty"));
-                if let Some(s) = batch.iter().rev().find_map(|out| out.seq) {
-                    last_sent = s;
+                loop {
+                    batch.clear();
+                    client.take(&mut batch, BATCH);
+                    if batch.is_empty() {
+                        break;
+                    }
+                    // What the replay already sent is skipped; the queue may hold more behind it.
+                    batch.retain(|out| out.seq.is_none_or(|s| s > last_sent));
+                    if batch.is_empty() {
+                        continue;
+                    }
+                    // A client that stops reading is not waited for: a kick (its queue
+                    // overflowed meanwhile) or the send deadline ends it.
+                    tokio::select! {
+                        sent = write_all(&mut socket, batch.iter().map(|out| out.text.clone()).collect::<Vec<_>>()) => ok = sent,
+                        () = &mut kicked => break 'connection,
+                    }
+                    if !ok {
+                        break;
+                    }
+                    let oldest = batch.iter().map(|out| out.published).min();
+                    hub.record_write(ns, batch.len(), oldest.expect("the batch is not empty"));
+                    if let Some(s) = batch.iter().rev().find_map(|out| out.seq) {
+                        last_sent = s;
+                    }
                 }
             },
             () = &mut kicked => {
@@ -380,21 +387,6 @@ async fn run(
                 Some(OpCode::Continuation) => {}
                 Some(OpCode::Close) | None => break,
             },
-            _ = ping.tick() => {
-                if last_pong.elapsed() > state.config.server.ws_pong_timeout {
-                    close(&mut socket, CloseCode::Away.into(), "no pong").await;
-                    break;
-                }
-                ok = send(&mut socket, Frame::ping(Bytes::new())).await;
-            }
-            _ = recheck.tick() => {
-                if let super::hub::Owner::Session { session_hash, .. } = &client.owner
-                    && StaffUser::from_session(&state, session_hash.clone(), ClientInfo { ip: String::new(), user_agent: None }, None).await.is_err()
-                {
-                    close(&mut socket, CLOSE_UNAUTHORIZED, "session ended").await;
-                    break;
-                }
-            }
             () = &mut stopping => {
                 close(&mut socket, CloseCode::Away.into(), "server going away").await;
                 break;
@@ -404,6 +396,20 @@ async fn run(
     settle(&mut socket).await;
     hub.unregister(ns, client.id);
     announce(&hub, "disconnection", ns, &client);
+}
+
+/// Whether a staff connection's session is still live (devices and the public display have none).
+async fn session_live(state: &AppState, owner: &Owner) -> bool {
+    let Owner::Session { session_hash, .. } = owner else {
+        return true;
+    };
+    let nobody = ClientInfo {
+        ip: String::new(),
+        user_agent: None,
+    };
+    StaffUser::from_session(state, session_hash.clone(), nobody, None)
+        .await
+        .is_ok()
 }
 
 /// Send what the socket still owes its peer before it is dropped: the echo of the client's close,
