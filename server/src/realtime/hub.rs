@@ -3,7 +3,9 @@
 //!
 //! Each client has a bounded queue ([`QUEUE`] messages). A client whose queue is full is marked
 //! as overflowed and kicked: its socket task sends `resync_required` and closes, so a slow
-//! reader can never grow the server's memory.
+//! reader can never grow the server's memory. A burst larger than a queue (a group commit of many
+//! writers) is queued half a queue at a time, with a pause of up to [`CATCH_UP`] for the sockets
+//! to write in between: only a client that did not write meanwhile overflows.
 //!
 //! One heartbeat task rings every socket once per ping interval, spread over the interval, to
 //! ping its client and check the pong: a socket task waits on its ring, its kick and its socket
@@ -38,6 +40,8 @@ const POLL: Duration = Duration::from_millis(500);
 pub const RING_CHUNK: usize = 128;
 /// Queued messages at which a client is rung at once rather than in the pump's pass.
 const URGENT: usize = 8;
+/// How long the pump waits, in a burst, for the sockets to write half their queue.
+const CATCH_UP: Duration = Duration::from_millis(100);
 /// The heartbeat rings one slice of the clients at a time, so that pings are spread over the
 /// interval rather than sent to everyone at once.
 const BEAT_SLICES: u64 = 16;
@@ -108,7 +112,17 @@ impl Client {
 
     /// Whether anything waits in the queue.
     fn has_queued(&self) -> bool {
-        !self.queue.lock().expect("queue lock poisoned").is_empty()
+        self.queued() > 0
+    }
+
+    /// How many messages wait in the queue.
+    fn queued(&self) -> usize {
+        self.queue.lock().expect("queue lock poisoned").len()
+    }
+
+    /// Whether half a queue waits for a client that is still served.
+    fn behind(&self) -> bool {
+        !self.overflowed() && self.queued() >= QUEUE / 2
     }
 
     /// Move up to `max` queued messages, oldest first, to `batch`.
@@ -438,12 +452,38 @@ impl Hub {
                 if rows.is_empty() {
                     break;
                 }
-                for row in rows {
+                for (i, row) in rows.into_iter().enumerate() {
+                    // A group commit can bring a hundred messages at once: give the sockets time
+                    // to write half a queue before queuing more, so a burst the server made
+                    // itself drops nobody.
+                    if i > 0 && i % (QUEUE / 2) == 0 {
+                        self.let_sockets_catch_up(ns).await;
+                    }
                     let rooms: Vec<String> = serde_json::from_str(&row.rooms).unwrap_or_default();
                     let text = stored_envelope(&row, &rooms);
                     self.fan_out(ns, Some(row.seq), text, rooms);
                 }
             }
+        }
+    }
+
+    /// Wait, at most [`CATCH_UP`], until no client of `ns` has half a queue waiting. One that
+    /// still has then is behind and will overflow with what follows.
+    async fn let_sockets_catch_up(&self, ns: Namespace) {
+        let deadline = Instant::now() + CATCH_UP;
+        tokio::task::yield_now().await;
+        let mut behind: Vec<Arc<Client>> = self
+            .ns(ns)
+            .clients
+            .read()
+            .expect("clients lock poisoned")
+            .values()
+            .filter(|c| c.behind())
+            .cloned()
+            .collect();
+        while !behind.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            behind.retain(|c| c.behind());
         }
     }
 
@@ -634,11 +674,13 @@ mod tests {
     use super::*;
     use futures::FutureExt;
 
-    async fn hub() -> (Hub, tempfile::TempDir) {
+    /// A hub on a fresh SQLite file, with what must outlive it: the file's folder, and the event
+    /// hub whose closing would stop the pump.
+    async fn hub() -> (Hub, (tempfile::TempDir, crate::events::EventHub)) {
         hub_beating(Duration::from_secs(30)).await
     }
 
-    async fn hub_beating(every: Duration) -> (Hub, tempfile::TempDir) {
+    async fn hub_beating(every: Duration) -> (Hub, (tempfile::TempDir, crate::events::EventHub)) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display());
         let store = Store::open(&url).await.unwrap();
@@ -646,7 +688,7 @@ mod tests {
         let hub = Hub::start(store, &events, every, CancellationToken::new())
             .await
             .unwrap();
-        (hub, dir)
+        (hub, (dir, events))
     }
 
     /// The clients whose socket task has been rung (taking the ring).
@@ -739,6 +781,48 @@ mod tests {
             Vec::new(),
         );
         assert_eq!(rung(std::slice::from_ref(&reg)).len(), 1);
+    }
+
+    // A group commit can store more messages at once than a queue holds: a client that keeps
+    // writing gets every one of them, in order; one that stops is dropped.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_larger_than_a_queue_reaches_a_client_that_keeps_up() {
+        let (hub, _dir) = hub().await;
+        let reading = hub.register(Namespace::Lockers, Owner::Device("reads".into()));
+        let stuck = hub.register(Namespace::Lockers, Owner::Device("stuck".into()));
+        let client = reading.client.clone();
+        let socket = tokio::spawn(async move {
+            let mut got = Vec::new();
+            while got.len() < 3 * QUEUE {
+                client.ring.notified().await;
+                let mut batch = Vec::new();
+                client.take(&mut batch, QUEUE);
+                got.extend(batch.iter().map(|out| out.seq.unwrap()));
+            }
+            got
+        });
+        let mut tx = hub.store().begin().await.unwrap();
+        for i in 0..3 * QUEUE {
+            tx.append_ws("/ws/lockers", i as i64, "broadcast", "[]", 1, "{}")
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        hub.wake();
+        let got = tokio::time::timeout(Duration::from_secs(10), socket)
+            .await
+            .expect("every message arrives")
+            .unwrap();
+        assert_eq!(got, (1..=3 * QUEUE as i64).collect::<Vec<_>>());
+        assert!(!reading.client.overflowed());
+        assert!(
+            stuck.client.overflowed(),
+            "a client that never writes is dropped"
+        );
+        assert_eq!(
+            hub.status()["namespaces"]["/ws/lockers"]["clients_dropped"],
+            1
+        );
     }
 
     #[tokio::test]
