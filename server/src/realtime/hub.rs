@@ -245,9 +245,14 @@ impl Hub {
         Ok(hub)
     }
 
-    /// Ring every client once per `every` to ping: a slice of them each `every / 16`.
+    /// Ring every client once per `every` to ping: a slice of them each `every / 16`. An
+    /// interval of zero (`ws_ping_interval = "0"`) turns pings off.
     async fn heartbeat(self, every: Duration) {
-        let mut tick = tokio::time::interval(every / BEAT_SLICES as u32);
+        if every.is_zero() {
+            return;
+        }
+        let step = (every / BEAT_SLICES as u32).max(Duration::from_millis(1));
+        let mut tick = tokio::time::interval(step);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
         for slice in (0..BEAT_SLICES).cycle() {
@@ -764,6 +769,20 @@ mod tests {
             "and its socket task is woken"
         );
         assert!(!regs[0].client.beaten(), "once per beat");
+    }
+
+    #[tokio::test]
+    async fn a_ping_interval_of_zero_turns_the_heartbeat_off() {
+        let (hub, _keep) = hub().await;
+        let reg = hub.register(Namespace::Lockers, Owner::Device("d".into()));
+        tokio::time::timeout(
+            Duration::from_secs(1),
+            hub.clone().heartbeat(Duration::ZERO),
+        )
+        .await
+        .expect("the heartbeat ends at once");
+        assert!(!reg.client.beaten());
+        assert!(rung(std::slice::from_ref(&reg)).is_empty());
     }
 
     #[tokio::test]
