@@ -820,14 +820,28 @@ impl RawWs {
 
     /// Send a masked text frame, deflated (RSV1 set) when `compress`.
     async fn send_text(&mut self, text: &str, compress: bool) {
-        use tokio::io::AsyncWriteExt;
-        let payload = if compress {
-            deflate(text.as_bytes())
+        if compress {
+            self.send_frame(0xc1, &deflate(text.as_bytes())).await;
         } else {
-            text.as_bytes().to_vec()
-        };
+            self.send_frame(0x81, text.as_bytes()).await;
+        }
+    }
+
+    /// Read up to the server's close frame; its status code.
+    async fn close_code(&mut self) -> u16 {
+        loop {
+            let frame = self.read().await;
+            if frame.opcode == 8 {
+                return u16::from_be_bytes([frame.payload[0], frame.payload[1]]);
+            }
+        }
+    }
+
+    /// Send one masked frame whose first byte (FIN, RSV1, opcode) is `head`.
+    async fn send_frame(&mut self, head: u8, payload: &[u8]) {
+        use tokio::io::AsyncWriteExt;
         let mask = [0x37, 0xfa, 0x21, 0x3d];
-        let mut frame = vec![if compress { 0xc1 } else { 0x81 }];
+        let mut frame = vec![head];
         match payload.len() {
             n if n < 126 => frame.push(0x80 | u8::try_from(n).unwrap()),
             n if n <= 0xffff => {
@@ -892,13 +906,16 @@ async fn a_client_that_offers_compression_gets_long_messages_deflated_and_may_se
 
     let long = "Pool closes at 21:00 today. ".repeat(100);
     let admin = app.admin().await;
-    let (code, _) = admin
-        .post(
-            "/api/websocket/broadcast",
-            json!({"namespace": "/ws/lockers", "data": {"text": long}}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::ACCEPTED);
+    let broadcast = || async {
+        let (code, _) = admin
+            .post(
+                "/api/websocket/broadcast",
+                json!({"namespace": "/ws/lockers", "data": {"text": long}}),
+            )
+            .await;
+        assert_eq!(code, StatusCode::ACCEPTED);
+    };
+    broadcast().await;
     let (compressed, msg) = loop {
         let (compressed, msg) = ws.next_text().await;
         if msg["type"] == "broadcast" {
@@ -921,13 +938,7 @@ async fn a_client_that_offers_compression_gets_long_messages_deflated_and_may_se
     let (compressed, welcome) = plain.next_text().await;
     assert!(!compressed);
     assert_eq!(welcome["type"], "connection");
-    let (code, _) = admin
-        .post(
-            "/api/websocket/broadcast",
-            json!({"namespace": "/ws/lockers", "data": {"text": long}}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::ACCEPTED);
+    broadcast().await;
     loop {
         let (compressed, msg) = plain.next_text().await;
         assert!(
@@ -951,39 +962,13 @@ async fn an_oversized_or_malformed_client_frame_closes_that_socket_only() {
     let mut big = RawWs::connect(&app, "/ws/lockers", &token, None).await;
     big.next_text().await;
     big.send_text(&"x".repeat(64 * 1024 + 1), false).await;
-    let close = loop {
-        let frame = big.read().await;
-        if frame.opcode == 8 {
-            break frame;
-        }
-    };
-    assert_eq!(
-        u16::from_be_bytes([close.payload[0], close.payload[1]]),
-        1009
-    );
+    assert_eq!(big.close_code().await, 1009);
 
     // A text frame that is not UTF-8: closed with 1007 (invalid payload).
     let mut bad = RawWs::connect(&app, "/ws/lockers", &token, None).await;
     bad.next_text().await;
-    {
-        use tokio::io::AsyncWriteExt;
-        let mask = [1, 2, 3, 4];
-        let payload = [0xff, 0xfe, 0xfd];
-        let mut frame = vec![0x81, 0x80 | 3];
-        frame.extend(mask);
-        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-        bad.tcp.write_all(&frame).await.unwrap();
-    }
-    let close = loop {
-        let frame = bad.read().await;
-        if frame.opcode == 8 {
-            break frame;
-        }
-    };
-    assert_eq!(
-        u16::from_be_bytes([close.payload[0], close.payload[1]]),
-        1007
-    );
+    bad.send_frame(0x81, &[0xff, 0xfe, 0xfd]).await;
+    assert_eq!(bad.close_code().await, 1007);
 
     // The other client goes on as before.
     bystander
