@@ -932,6 +932,17 @@ async fn a_client_that_offers_compression_gets_long_messages_deflated_and_may_se
     assert_eq!(joined["type"], "room_joined", "{joined}");
     assert_eq!(joined["data"]["room"], "kiosk:men");
 
+    // A malformed offer is not an error: the connection goes on without compression.
+    let mut garbled = RawWs::connect(
+        &app,
+        "/ws/lockers",
+        &token,
+        Some("permessage-deflate; client_max_window_bits=banana"),
+    )
+    .await;
+    assert!(!garbled.headers.contains("sec-websocket-extensions"));
+    assert_eq!(garbled.next_text().await.1["type"], "connection");
+
     // A client that does not offer it gets plain frames.
     let mut plain = RawWs::connect(&app, "/ws/lockers", &token, None).await;
     assert!(!plain.headers.contains("sec-websocket-extensions"));
