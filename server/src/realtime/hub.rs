@@ -3,9 +3,10 @@
 //!
 //! Each client has a bounded queue ([`QUEUE`] messages). A client whose queue is full is marked
 //! as overflowed and kicked: its socket task sends `resync_required` and closes, so a slow
-//! reader can never grow the server's memory. A burst larger than a queue (a group commit of many
-//! writers) is queued half a queue at a time, with a pause of up to [`CATCH_UP`] for the sockets
-//! to write in between: only a client that did not write meanwhile overflows.
+//! reader can never grow the server's memory. Messages are queued half a queue at a time, with a
+//! pause of up to [`CATCH_UP`] for the sockets to write in between, whether they came in one
+//! group commit of many writers or in many commits while the machine was busy: only a client that
+//! did not write meanwhile overflows.
 //!
 //! One heartbeat task rings every socket once per ping interval, spread over the interval, to
 //! ping its client and check the pong: a socket task waits on its ring, its kick and its socket
@@ -23,7 +24,7 @@ use super::event::{Event, Namespace, VERSION};
 use crate::store::{Store, WsRow};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -157,6 +158,8 @@ struct NsState {
     clients: RwLock<HashMap<u64, Arc<Client>>>,
     /// Something was queued since the pump last began ringing this namespace.
     unrung: AtomicBool,
+    /// Messages queued since the sockets were last given time to catch up.
+    unpaced: AtomicUsize,
     delivered: AtomicI64,
     sent: AtomicU64,
     dropped: AtomicU64,
@@ -171,6 +174,7 @@ impl NsState {
         NsState {
             clients: RwLock::default(),
             unrung: AtomicBool::new(false),
+            unpaced: AtomicUsize::new(0),
             delivered: AtomicI64::default(),
             sent: AtomicU64::default(),
             dropped: AtomicU64::default(),
@@ -425,6 +429,7 @@ impl Hub {
         // Only once everything is queued: a pass that begins after this sees every queue it
         // must ring (a connection notice is queued from a socket task, beside the pump).
         state.unrung.store(true, Ordering::Release);
+        state.unpaced.fetch_add(1, Ordering::AcqRel);
         if let Some(seq) = seq {
             state.delivered.store(seq, Ordering::Release);
         }
@@ -457,11 +462,12 @@ impl Hub {
                 if rows.is_empty() {
                     break;
                 }
-                for (i, row) in rows.into_iter().enumerate() {
-                    // A group commit can bring a hundred messages at once: give the sockets time
-                    // to write half a queue before queuing more, so a burst the server made
-                    // itself drops nobody.
-                    if i > 0 && i % (QUEUE / 2) == 0 {
+                for row in rows {
+                    // Half a queue at a time, however the messages were committed — a group
+                    // commit brings a hundred at once, a busy machine many commits between two
+                    // turns of a socket task: give the sockets time to write before queuing more,
+                    // so a burst the server made itself drops nobody.
+                    if self.ns(ns).unpaced.load(Ordering::Acquire) >= QUEUE / 2 {
                         self.let_sockets_catch_up(ns).await;
                     }
                     let rooms: Vec<String> = serde_json::from_str(&row.rooms).unwrap_or_default();
@@ -476,6 +482,7 @@ impl Hub {
     /// still has then is behind and will overflow with what follows.
     async fn let_sockets_catch_up(&self, ns: Namespace) {
         let deadline = Instant::now() + CATCH_UP;
+        self.ns(ns).unpaced.store(0, Ordering::Release);
         tokio::task::yield_now().await;
         let mut behind: Vec<Arc<Client>> = self
             .ns(ns)
@@ -841,6 +848,57 @@ mod tests {
         assert_eq!(
             hub.status()["namespaces"]["/ws/lockers"]["clients_dropped"],
             1
+        );
+    }
+
+    #[tokio::test]
+    async fn many_commits_between_two_writes_of_a_busy_socket_drop_nobody() {
+        let (hub, _dir) = hub().await;
+        let reading = hub.register(Namespace::Lockers, Owner::Device("reads".into()));
+        let stuck = hub.register(Namespace::Lockers, Owner::Device("stuck".into()));
+        let client = reading.client.clone();
+        const COMMITS: usize = 10;
+        const ROWS: usize = 40;
+        // A socket task on a busy machine: it gets to run 20 ms after it is rung, while commits
+        // of 40 messages come every 5 ms — each below half a queue, together many queues.
+        let socket = tokio::spawn(async move {
+            let mut got = Vec::new();
+            while got.len() < COMMITS * ROWS {
+                client.ring.notified().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let mut batch = Vec::new();
+                client.take(&mut batch, QUEUE);
+                got.extend(batch.iter().map(|out| out.seq.unwrap()));
+            }
+            got
+        });
+        for commit in 0..COMMITS {
+            let mut tx = hub.store().begin().await.unwrap();
+            for i in 0..ROWS {
+                tx.append_ws(
+                    "/ws/lockers",
+                    (commit * ROWS + i) as i64,
+                    "broadcast",
+                    "[]",
+                    1,
+                    "{}",
+                )
+                .await
+                .unwrap();
+            }
+            tx.commit().await.unwrap();
+            hub.wake();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let got = tokio::time::timeout(Duration::from_secs(10), socket)
+            .await
+            .expect("every message arrives")
+            .unwrap();
+        assert_eq!(got, (1..=(COMMITS * ROWS) as i64).collect::<Vec<_>>());
+        assert!(!reading.client.overflowed());
+        assert!(
+            stuck.client.overflowed(),
+            "a client that never writes is still dropped"
         );
     }
 
