@@ -24,7 +24,7 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use support::{PASSWORD, percentile};
 use tokio_tungstenite::tungstenite::Message;
@@ -111,7 +111,11 @@ impl Server {
 
     /// CPU time the server has used, in seconds.
     fn cpu_s(&self) -> f64 {
-        cpu_seconds(&format!("/proc/{}/stat", self.pid))
+        self.cpu().total()
+    }
+
+    fn cpu(&self) -> Cpu {
+        Cpu::of(&format!("/proc/{}/stat", self.pid))
     }
 
     fn rss_mb(&self) -> f64 {
@@ -125,22 +129,57 @@ impl Server {
     }
 }
 
-/// User plus system time of a process from its `stat` file (USER_HZ is 100 on Linux).
+/// CPU time a process has used, in seconds, in user space and in the kernel.
+#[derive(Clone, Copy)]
+struct Cpu {
+    user: f64,
+    kernel: f64,
+}
+
+impl Cpu {
+    /// From a process's `stat` file (USER_HZ is 100 on Linux).
+    fn of(stat: &str) -> Cpu {
+        let text = std::fs::read_to_string(stat).unwrap_or_default();
+        // The fields after the command name, which is in parentheses and may contain spaces.
+        let fields: Vec<&str> = text
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 100.0
+        };
+        Cpu {
+            user: ticks(11),
+            kernel: ticks(12),
+        }
+    }
+
+    fn total(self) -> f64 {
+        self.user + self.kernel
+    }
+
+    /// What was used since `before`, per `n` (a change), in milliseconds with the kernel's share.
+    fn per(self, before: Cpu, n: usize) -> String {
+        let used = Cpu {
+            user: self.user - before.user,
+            kernel: self.kernel - before.kernel,
+        };
+        format!(
+            "{:.0} ms ({:.0}% in the kernel)",
+            used.total() * 1000.0 / n as f64,
+            100.0 * used.kernel / used.total().max(f64::EPSILON)
+        )
+    }
+}
+
+/// CPU time of a process, in seconds.
 fn cpu_seconds(stat: &str) -> f64 {
-    let text = std::fs::read_to_string(stat).unwrap_or_default();
-    // The fields after the command name, which is in parentheses and may contain spaces.
-    let fields: Vec<&str> = text
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
+    Cpu::of(stat).total()
 }
 
 struct Admin {
@@ -228,20 +267,47 @@ async fn connect_many(base: &str, token: &str, n: usize) -> Vec<Ws> {
     out
 }
 
-/// The JSON string value right after `key` (which ends with the opening quote) in `text`.
-fn text_after<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    let rest = &text[text.find(key)? + key.len()..];
-    Some(&rest[..rest.find('"')?])
+/// A piece of JSON the readers look for in every message. Thousands of readers share the two
+/// cores with the server: their searcher is built once, not on every call as `str::find` does,
+/// and no message is parsed whole.
+struct Key(memchr::memmem::Finder<'static>);
+
+impl Key {
+    fn new(key: &'static str) -> Key {
+        Key(memchr::memmem::Finder::new(key))
+    }
+
+    fn is_in(&self, text: &str) -> bool {
+        self.0.find(text.as_bytes()).is_some()
+    }
+
+    /// What follows the key in `text` (a key ends with an ASCII character).
+    fn rest<'a>(&self, text: &'a str) -> Option<&'a str> {
+        Some(&text[self.0.find(text.as_bytes())? + self.0.needle().len()..])
+    }
+
+    /// The JSON string value right after the key (which ends with the opening quote).
+    fn text<'a>(&self, text: &'a str) -> Option<&'a str> {
+        let rest = self.rest(text)?;
+        Some(&rest[..rest.find('"')?])
+    }
+
+    /// The unsigned integer right after the key.
+    fn number(&self, text: &str) -> Option<u64> {
+        let rest = self.rest(text)?;
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        rest[..end].parse().ok()
+    }
 }
 
-/// The unsigned integer right after `key` in `text`.
-fn number_after(text: &str, key: &str) -> Option<u64> {
-    let rest = &text[text.find(key)? + key.len()..];
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
-}
+static LOCKER_STATE: LazyLock<Key> = LazyLock::new(|| Key::new("\"locker_state_changed\""));
+static NO_SEQ: LazyLock<Key> = LazyLock::new(|| Key::new("\"seq\":null"));
+static SEQ: LazyLock<Key> = LazyLock::new(|| Key::new("\"seq\":"));
+static TS: LazyLock<Key> = LazyLock::new(|| Key::new("\"ts\":\""));
+static BROADCAST: LazyLock<Key> = LazyLock::new(|| Key::new("\"type\":\"broadcast\""));
+static SENT_US: LazyLock<Key> = LazyLock::new(|| Key::new("\"sent_us\":"));
 
 fn summary(mut ms: Vec<f64>) -> String {
     ms.sort_by(|a, b| a.total_cmp(b));
@@ -292,6 +358,7 @@ async fn fanout(clients: usize, changes: usize) {
     let sent_at: Arc<Vec<OnceLock<Instant>>> =
         Arc::new((0..changes).map(|_| OnceLock::new()).collect());
     let received = Arc::new(AtomicU64::new(0));
+    let cpu_before = (server.cpu(), Cpu::of("/proc/self/stat"));
     let readers: Vec<_> = sockets
         .into_iter()
         .map(|mut ws| {
@@ -312,11 +379,12 @@ async fn fanout(clients: usize, changes: usize) {
                     };
                     let Some(Ok(msg)) = msg else { break };
                     if let Message::Text(t) = msg
-                        && t.contains("\"locker_state_changed\"")
-                        && !t.contains("\"seq\":null")
+                        && LOCKER_STATE.is_in(&t)
+                        && !NO_SEQ.is_in(&t)
                     {
                         // From the change's commit (its `ts`, same clock) and from the scan.
-                        let committed = text_after(&t, "\"ts\":\"")
+                        let committed = TS
+                            .text(&t)
                             .and_then(kioskhub::time::parse_rfc3339)
                             .expect("a stored message has its ts");
                         let from_commit = (kioskhub::time::now_ms() - committed) as f64;
@@ -345,6 +413,13 @@ async fn fanout(clients: usize, changes: usize) {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // The load process reads on the same two cores: together the two processes' CPU per change,
+    // over two cores, is the least a wave can take.
+    let cpu = format!(
+        "CPU per change: server {}, load process {}",
+        server.cpu().per(cpu_before.0, changes),
+        Cpu::of("/proc/self/stat").per(cpu_before.1, changes)
+    );
     let mut from_commit = Vec::new();
     let mut from_scan = Vec::new();
     let mut per_change = vec![Vec::new(); changes];
@@ -364,7 +439,7 @@ async fn fanout(clients: usize, changes: usize) {
     let peak = server.rss_mb();
     drop(open);
     println!(
-        "ws_fanout clients={clients} changes={changes}: {}/{} receipts; from each change's commit {}; from sending its scan (incl. the relay pulse) {}; connected in {connect_s:.1} s; server RSS idle {idle:.1} MB, with clients {connected_rss:.1} MB, after the changes {peak:.1} MB",
+        "ws_fanout clients={clients} changes={changes}: {}/{} receipts; from each change's commit {}; from sending its scan (incl. the relay pulse) {}; {cpu}; connected in {connect_s:.1} s; server RSS idle {idle:.1} MB, with clients {connected_rss:.1} MB, after the changes {peak:.1} MB",
         from_commit.len(),
         clients * changes,
         summary(from_commit),
@@ -388,20 +463,25 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64, batch: u64) {
                 let mut lat = Vec::new();
                 let mut last_seq: Option<u64> = None;
                 let mut gaps = 0u64;
-                // Generous: the pushers may fall behind the target rate on a busy machine.
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds * 20 + 30);
+                // Generous: the pushers may fall behind the target rate on a busy machine. One
+                // deadline, registered with the timer once rather than each time the reader waits.
+                let deadline = tokio::time::sleep(Duration::from_secs(seconds * 20 + 30));
+                tokio::pin!(deadline);
                 while (lat.len() as u64) < total {
-                    match tokio::time::timeout_at(deadline, ws.next()).await {
+                    let msg = tokio::select! {
+                        biased;
+                        msg = ws.next() => Ok(msg),
+                        () = &mut deadline => Err(()),
+                    };
+                    match msg {
                         Ok(Some(Ok(Message::Text(t)))) => {
                             // A thousand readers share two cores with the server: read the two
                             // numbers without parsing the whole message.
-                            if !t.contains("\"type\":\"broadcast\"") {
+                            if !BROADCAST.is_in(&t) {
                                 continue;
                             }
-                            let (Some(seq), Some(sent)) = (
-                                number_after(&t, "\"seq\":"),
-                                number_after(&t, "\"sent_us\":"),
-                            ) else {
+                            let (Some(seq), Some(sent)) = (SEQ.number(&t), SENT_US.number(&t))
+                            else {
                                 panic!("a broadcast without seq or sent_us: {t}");
                             };
                             if last_seq.is_some_and(|l| seq != l + 1) {
