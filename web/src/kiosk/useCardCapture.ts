@@ -4,7 +4,7 @@
 // form field are left to that field, and one scan at a time: while the previous submission is
 // still in flight, another Enter is dropped.
 
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 
 /** A pause longer than this between keys throws away what was typed. */
 export const CARD_IDLE_MS = 2000;
@@ -27,11 +27,13 @@ function isFormField(target: EventTarget | null): boolean {
  */
 export function useCardCapture(onCard: (card: string) => unknown, enabled: boolean): void {
   const onCardRef = useRef(onCard);
-  useEffect(() => {
+  // Layout effects: the listener is on, with the current handler, in the same commit that shows
+  // the screen waiting for a card, so a card read the moment that screen appears is not lost.
+  useLayoutEffect(() => {
     onCardRef.current = onCard;
   }, [onCard]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!enabled) return;
     let buffer = '';
     let timer: ReturnType<typeof setTimeout> | undefined;
