@@ -1,4 +1,5 @@
 import { fireEvent, render, renderHook } from '@testing-library/react';
+import { useLayoutEffect } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CARD_IDLE_MS, useCardCapture } from './useCardCapture';
 
@@ -32,6 +33,28 @@ describe('useCardCapture', () => {
     type('77');
     enter();
     expect(onCard).toHaveBeenLastCalledWith('77');
+  });
+
+  it('takes a card read in the same commit that turns it on', () => {
+    const onCard = vi.fn();
+    function Capture({ enabled }: { enabled: boolean }) {
+      useCardCapture(onCard, enabled);
+      return null;
+    }
+    // A parent's layout effect runs after its child's, in the same commit: a reader that sends
+    // the card the moment the screen waiting for it is in the page.
+    function Screen({ enabled }: { enabled: boolean }) {
+      useLayoutEffect(() => {
+        if (!enabled) return;
+        type('04A1B2C3D4');
+        enter();
+      }, [enabled]);
+      return <Capture enabled={enabled} />;
+    }
+    const { rerender } = render(<Screen enabled={false} />);
+    rerender(<Screen enabled />);
+
+    expect(onCard).toHaveBeenCalledExactlyOnceWith('04A1B2C3D4');
   });
 
   it('ignores Enter with nothing typed, and non-printable or modified keys', () => {
