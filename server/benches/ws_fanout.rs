@@ -109,11 +109,7 @@ impl Server {
         }
     }
 
-    /// CPU time the server has used, in seconds.
-    fn cpu_s(&self) -> f64 {
-        self.cpu().total()
-    }
-
+    /// CPU time the server has used.
     fn cpu(&self) -> Cpu {
         Cpu::of(&format!("/proc/{}/stat", self.pid))
     }
@@ -175,11 +171,6 @@ impl Cpu {
             100.0 * used.kernel / used.total().max(f64::EPSILON)
         )
     }
-}
-
-/// CPU time of a process, in seconds.
-fn cpu_seconds(stat: &str) -> f64 {
-    Cpu::of(stat).total()
 }
 
 struct Admin {
@@ -530,7 +521,7 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64, batch: u64) {
         })
         .collect();
     let push_started = Instant::now();
-    let (server_cpu, load_cpu) = (server.cpu_s(), cpu_seconds("/proc/self/stat"));
+    let (server_cpu, load_cpu) = (server.cpu().total(), Cpu::of("/proc/self/stat").total());
     for s in senders {
         s.await.unwrap();
     }
@@ -546,8 +537,8 @@ async fn rate(clients: usize, per_sec: u64, seconds: u64, batch: u64) {
         gaps += g;
         all.extend(lat);
     }
-    let server_cpu = server.cpu_s() - server_cpu;
-    let load_cpu = cpu_seconds("/proc/self/stat") - load_cpu;
+    let server_cpu = server.cpu().total() - server_cpu;
+    let load_cpu = Cpu::of("/proc/self/stat").total() - load_cpu;
     let status: Value = admin
         .http
         .get(format!("{}/api/websocket/status", admin.base))
