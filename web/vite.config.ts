@@ -58,6 +58,8 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['./src/test/setup.ts'],
+    // A test's own waits go up to 5 s (src/test/setup.ts); the test as a whole gets three times that.
+    testTimeout: 15_000,
     restoreMocks: true,
   },
 });

@@ -57,7 +57,7 @@ async function renderDashboard(help: { status: number; body?: unknown }) {
       <App client={api} />
     </MemoryRouter>,
   );
-  await screen.findByTestId('kiosk-card-men', {}, { timeout: 5_000 });
+  await screen.findByTestId('kiosk-card-men');
   return s;
 }
 

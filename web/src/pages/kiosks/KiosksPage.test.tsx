@@ -68,7 +68,7 @@ async function renderKiosks(role: Role) {
       <App client={api} />
     </MemoryRouter>,
   );
-  return within(await screen.findByTestId('kiosk-panel-men', {}, { timeout: 5_000 }));
+  return within(await screen.findByTestId('kiosk-panel-men'));
 }
 
 describe('kiosks page', () => {

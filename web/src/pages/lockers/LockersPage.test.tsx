@@ -66,7 +66,7 @@ async function renderLockers({ role, path = '/lockers/men', lockers = MEN_LOCKER
       <App client={api} />
     </MemoryRouter>,
   );
-  await screen.findByTestId('locker-tile-1', {}, { timeout: 5_000 });
+  await screen.findByTestId('locker-tile-1');
   return s;
 }
 
