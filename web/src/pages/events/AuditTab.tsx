@@ -8,11 +8,12 @@ import {
   listAudit,
   type AuditFilters,
 } from '../../api/events';
+import { DateRangeFields } from '../../components/DateRangeFields';
 import { Badge } from '../../components/ui/badge';
 import { Input, Label } from '../../components/ui/input';
 import { formatDateTime, useI18n } from '../../i18n';
 import { csvFilename, downloadCsv, toCsv } from './csv';
-import { ExportButton, LogFooter, LogState, LogTable, type LogColumn } from './LogParts';
+import { LogResults, type LogColumn } from './LogParts';
 import { useDebouncedValue } from './useDebouncedValue';
 
 const AUDIT_COLUMNS: LogColumn<AuditEntry>[] = [
@@ -111,48 +112,18 @@ export function AuditTab() {
             }}
           />
         </div>
-        <div>
-          <Label htmlFor={`${id}-from`}>{t('events.filter.from')}</Label>
-          <Input
-            id={`${id}-from`}
-            type="date"
-            value={draft.from}
-            onChange={(e) => {
-              set('from', e.target.value);
-            }}
-          />
-        </div>
-        <div>
-          <Label htmlFor={`${id}-to`}>{t('events.filter.to')}</Label>
-          <Input
-            id={`${id}-to`}
-            type="date"
-            value={draft.to}
-            onChange={(e) => {
-              set('to', e.target.value);
-            }}
-          />
-        </div>
+        <DateRangeFields id={id} from={draft.from} to={draft.to} onChange={set} />
       </form>
-      <div className="flex justify-end">
-        <ExportButton disabled={rows.length === 0} onClick={exportRows} />
-      </div>
-      <LogState pending={query.isPending} error={query.error} onRetry={() => void query.refetch()}>
-        <LogTable
-          rows={rows}
-          columns={AUDIT_COLUMNS}
-          empty={t('events.audit_empty')}
-          label={t('events.tab.audit')}
-          testId="audit-table"
-          rowProps={(row) => ({ key: row.id, 'data-testid': 'audit-row', 'data-action': row.action })}
-        />
-        <LogFooter
-          count={rows.length}
-          hasMore={query.hasNextPage}
-          loadingMore={query.isFetchingNextPage}
-          onMore={() => void query.fetchNextPage()}
-        />
-      </LogState>
+      <LogResults
+        query={query}
+        onExport={exportRows}
+        rows={rows}
+        columns={AUDIT_COLUMNS}
+        empty={t('events.audit_empty')}
+        label={t('events.tab.audit')}
+        testId="audit-table"
+        rowProps={(row) => ({ key: row.id, 'data-testid': 'audit-row', 'data-action': row.action })}
+      />
     </section>
   );
 }

@@ -8,13 +8,14 @@ import {
   type EventFilters,
   type LogEvent,
 } from '../../api/events';
+import { DateRangeFields } from '../../components/DateRangeFields';
 import { Input, Label } from '../../components/ui/input';
 import { Select } from '../../components/ui/select';
 import { formatDateTime, useI18n } from '../../i18n';
 import { useRealtime } from '../../realtime/useRealtime';
 import { useKioskList } from '../help/useKioskList';
 import { csvFilename, downloadCsv, toCsv } from './csv';
-import { ExportButton, LogFooter, LogState, LogTable, summarize, type LogColumn } from './LogParts';
+import { LogResults, summarize, type LogColumn } from './LogParts';
 import { useDebouncedValue } from './useDebouncedValue';
 
 const EVENT_COLUMNS: LogColumn<LogEvent>[] = [
@@ -163,48 +164,18 @@ export function EventsTab() {
             }}
           />
         </div>
-        <div>
-          <Label htmlFor={`${id}-from`}>{t('events.filter.from')}</Label>
-          <Input
-            id={`${id}-from`}
-            type="date"
-            value={draft.from}
-            onChange={(e) => {
-              set('from', e.target.value);
-            }}
-          />
-        </div>
-        <div>
-          <Label htmlFor={`${id}-to`}>{t('events.filter.to')}</Label>
-          <Input
-            id={`${id}-to`}
-            type="date"
-            value={draft.to}
-            onChange={(e) => {
-              set('to', e.target.value);
-            }}
-          />
-        </div>
+        <DateRangeFields id={id} from={draft.from} to={draft.to} onChange={set} />
       </form>
-      <div className="flex justify-end">
-        <ExportButton disabled={rows.length === 0} onClick={exportRows} />
-      </div>
-      <LogState pending={query.isPending} error={query.error} onRetry={() => void query.refetch()}>
-        <LogTable
-          rows={rows}
-          columns={EVENT_COLUMNS}
-          empty={t('events.empty')}
-          label={t('events.tab.events')}
-          testId="events-table"
-          rowProps={(row) => ({ key: row.seq, 'data-testid': 'event-row', 'data-type': row.type })}
-        />
-        <LogFooter
-          count={rows.length}
-          hasMore={query.hasNextPage}
-          loadingMore={query.isFetchingNextPage}
-          onMore={() => void query.fetchNextPage()}
-        />
-      </LogState>
+      <LogResults
+        query={query}
+        onExport={exportRows}
+        rows={rows}
+        columns={EVENT_COLUMNS}
+        empty={t('events.empty')}
+        label={t('events.tab.events')}
+        testId="events-table"
+        rowProps={(row) => ({ key: row.seq, 'data-testid': 'event-row', 'data-type': row.type })}
+      />
     </section>
   );
 }

@@ -98,15 +98,7 @@ export interface LogColumn<Row> {
   title?: (row: Row) => string | undefined;
 }
 
-/** The loaded rows of a log as a table, or the empty text when there are none. */
-export function LogTable<Row>({
-  rows,
-  columns,
-  empty,
-  label,
-  testId,
-  rowProps,
-}: {
+interface LogTableProps<Row> {
   rows: Row[];
   columns: LogColumn<Row>[];
   empty: string;
@@ -114,7 +106,47 @@ export function LogTable<Row>({
   testId: string;
   /** The row's key and its test attributes. */
   rowProps: (row: Row) => { key: string | number } & ComponentProps<'tr'> & Record<`data-${string}`, string>;
-}) {
+}
+
+/** What a log tab needs of its paged query (TanStack Query's infinite query gives all of it). */
+interface PagedQuery {
+  isPending: boolean;
+  error: Error | null;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  refetch: () => Promise<unknown>;
+  fetchNextPage: () => Promise<unknown>;
+}
+
+/**
+ * Everything a log tab shows under its filters: the export of the loaded rows, then the rows (or
+ * the loading or error state) and the "load more" footer.
+ */
+export function LogResults<Row>({
+  query,
+  onExport,
+  ...table
+}: LogTableProps<Row> & { query: PagedQuery; onExport: () => void }) {
+  return (
+    <>
+      <div className="flex justify-end">
+        <ExportButton disabled={table.rows.length === 0} onClick={onExport} />
+      </div>
+      <LogState pending={query.isPending} error={query.error} onRetry={() => void query.refetch()}>
+        <LogTable {...table} />
+        <LogFooter
+          count={table.rows.length}
+          hasMore={query.hasNextPage}
+          loadingMore={query.isFetchingNextPage}
+          onMore={() => void query.fetchNextPage()}
+        />
+      </LogState>
+    </>
+  );
+}
+
+/** The loaded rows of a log as a table, or the empty text when there are none. */
+export function LogTable<Row>({ rows, columns, empty, label, testId, rowProps }: LogTableProps<Row>) {
   const { t } = useI18n();
   if (rows.length === 0) {
     return (

@@ -8,6 +8,7 @@ import {
   type HelpFilters as Filters,
 } from '../../api/help';
 import type { Kiosk } from '../../api/types';
+import { DateRangeFields } from '../../components/DateRangeFields';
 import { Button } from '../../components/ui/button';
 import { Input, Label } from '../../components/ui/input';
 import { Select } from '../../components/ui/select';
@@ -115,30 +116,7 @@ export function HelpFilters({
           ))}
         </Select>
       </div>
-      <div>
-        <Label htmlFor={`${id}-from`}>{t('help.filter.from')}</Label>
-        <Input
-          id={`${id}-from`}
-          type="date"
-          value={filters.from}
-          max={filters.to || undefined}
-          onChange={(e) => {
-            set('from', e.target.value);
-          }}
-        />
-      </div>
-      <div>
-        <Label htmlFor={`${id}-to`}>{t('help.filter.to')}</Label>
-        <Input
-          id={`${id}-to`}
-          type="date"
-          value={filters.to}
-          min={filters.from || undefined}
-          onChange={(e) => {
-            set('to', e.target.value);
-          }}
-        />
-      </div>
+      <DateRangeFields id={id} from={filters.from} to={filters.to} onChange={set} />
       <div>
         <Label htmlFor={`${id}-sort`}>{t('help.filter.sort')}</Label>
         <Select
