@@ -12,7 +12,7 @@ import {
 import { useI18n, type MessageKey } from '../../i18n';
 
 /** Loading, error and "load more" around a list that grows page by page. */
-export function LogFooter({
+function LogFooter({
   count,
   hasMore,
   loadingMore,
@@ -38,7 +38,7 @@ export function LogFooter({
   );
 }
 
-export function ExportButton({ disabled, onClick }: { disabled: boolean; onClick: () => void }) {
+function ExportButton({ disabled, onClick }: { disabled: boolean; onClick: () => void }) {
   const { t } = useI18n();
   return (
     <Button variant="secondary" disabled={disabled} onClick={onClick}>
@@ -48,7 +48,7 @@ export function ExportButton({ disabled, onClick }: { disabled: boolean; onClick
   );
 }
 
-export function LogState({
+function LogState({
   pending,
   error,
   onRetry,
@@ -146,7 +146,7 @@ export function LogResults<Row>({
 }
 
 /** The loaded rows of a log as a table, or the empty text when there are none. */
-export function LogTable<Row>({ rows, columns, empty, label, testId, rowProps }: LogTableProps<Row>) {
+function LogTable<Row>({ rows, columns, empty, label, testId, rowProps }: LogTableProps<Row>) {
   const { t } = useI18n();
   if (rows.length === 0) {
     return (
