@@ -9,12 +9,17 @@
 //!    latency percentiles, and the CPU both processes used — once with one message per request
 //!    and once with `RATE_BATCH` (20) per request through the batch endpoint;
 //! 3. mix (seed 000): 100 kiosk devices running card cycles and 50 panels watching — update
-//!    latency from a kiosk's request to each panel's receipt.
+//!    latency from a kiosk's request to each panel's receipt;
+//! 4. floor: the same waves as the fan-out over plain TCP — a process of the load tool's own,
+//!    standing in for the server, writes each wave's bytes (a change's two messages) to every
+//!    socket from a task per socket, with no WebSocket, database or HTTP — the least this machine
+//!    takes for such a wave, to read the fan-out's figure against.
 //!
-//! Run: `cargo bench -p kioskhub --bench ws_fanout` (env `WS_PARTS` = any of `fanout,rate,mix`;
-//! `FANOUT_CLIENTS`, `FANOUT_CHANGES`, `FANOUT_LOAD_THREADS` (1: the fan-out's readers share one
-//! thread), `RATE_CLIENTS`, `RATE_PER_SEC`, `RATE_SECONDS`, `RATE_BATCH`, `MIX_SECONDS`). Every loop is bounded in count and time and talks to 127.0.0.1
-//! only.
+//! Run: `cargo bench -p kioskhub --bench ws_fanout` (env `WS_PARTS` = any of
+//! `fanout,floor,rate,mix`; `FANOUT_CLIENTS`, `FANOUT_CHANGES` (the floor's too),
+//! `FANOUT_LOAD_THREADS` (1: the fan-out's readers share one thread), `RATE_CLIENTS`,
+//! `RATE_PER_SEC`, `RATE_SECONDS`, `RATE_BATCH`, `MIX_SECONDS`). Every loop is bounded in count
+//! and time and talks to 127.0.0.1 only.
 
 // The in-process server there serves the other benches; this one runs the real binary.
 #[allow(dead_code)]
@@ -172,6 +177,73 @@ impl Cpu {
             100.0 * used.kernel / used.total().max(f64::EPSILON)
         )
     }
+}
+
+/// The machine's CPU time so far, from `/proc/stat`: all of it, and what the hypervisor gave to
+/// others (steal) — on a shared virtual machine, a wave that takes longer than the CPU it used
+/// says so here.
+#[derive(Clone, Copy)]
+struct Machine {
+    total: f64,
+    steal: f64,
+}
+
+impl Machine {
+    fn now() -> Machine {
+        let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<f64> = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        Machine {
+            total: ticks.iter().take(8).sum(),
+            steal: ticks.get(7).copied().unwrap_or(0.0),
+        }
+    }
+
+    /// The share of the machine's time stolen since `before`.
+    fn stolen_since(self, before: Machine) -> String {
+        let total = (self.total - before.total).max(f64::EPSILON);
+        format!("{:.1}%", 100.0 * (self.steal - before.steal) / total)
+    }
+}
+
+/// The CPU time the measured process and this one use from a moment on, and the machine's steal.
+struct Usage {
+    stat: String,
+    before: (Cpu, Cpu, Machine),
+}
+
+impl Usage {
+    /// `stat`: the measured process's `stat` file.
+    fn from_now(stat: String) -> Usage {
+        let before = (Cpu::of(&stat), Cpu::of("/proc/self/stat"), Machine::now());
+        Usage { stat, before }
+    }
+
+    /// Each process's CPU per `unit` (a change, a wave) over `n` of them, and the steal.
+    fn per(&self, unit: &str, measured: &str, n: usize) -> String {
+        format!(
+            "CPU per {unit}: {measured} {}, load process {}; time stolen by the hypervisor {}",
+            Cpu::of(&self.stat).per(self.before.0, n),
+            Cpu::of("/proc/self/stat").per(self.before.1, n),
+            Machine::now().stolen_since(self.before.2)
+        )
+    }
+}
+
+/// Wait until `count` receipts have come in (20 s at most), then a little longer, so the next
+/// wave starts on a quiet machine.
+async fn receipts(received: &AtomicU64, count: usize) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while received.load(Ordering::Acquire) < count as u64 && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
 }
 
 struct Admin {
@@ -350,7 +422,7 @@ async fn fanout(clients: usize, changes: usize) {
     let sent_at: Arc<Vec<OnceLock<Instant>>> =
         Arc::new((0..changes).map(|_| OnceLock::new()).collect());
     let received = Arc::new(AtomicU64::new(0));
-    let cpu_before = (server.cpu(), Cpu::of("/proc/self/stat"));
+    let usage = Usage::from_now(format!("/proc/{}/stat", server.pid));
     let readers: Vec<_> = sockets
         .into_iter()
         .map(|mut ws| {
@@ -397,21 +469,11 @@ async fn fanout(clients: usize, changes: usize) {
     for (k, sent) in sent_at.iter().enumerate() {
         sent.set(Instant::now()).unwrap();
         take(&server.base, &kiosk, &format!("0FA{k:07}"), k as i64 + 1).await;
-        let until = Instant::now() + Duration::from_secs(20);
-        while received.load(Ordering::Acquire) < (clients * (k + 1)) as u64
-            && Instant::now() < until
-        {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        receipts(&received, clients * (k + 1)).await;
     }
     // The load process reads on the same two cores: together the two processes' CPU per change,
     // over two cores, is the least a wave can take.
-    let cpu = format!(
-        "CPU per change: server {}, load process {}",
-        server.cpu().per(cpu_before.0, changes),
-        Cpu::of("/proc/self/stat").per(cpu_before.1, changes)
-    );
+    let cpu = usage.per("change", "server", changes);
     let mut from_commit = Vec::new();
     let mut from_scan = Vec::new();
     let mut per_change = vec![Vec::new(); changes];
@@ -443,6 +505,123 @@ async fn fanout(clients: usize, changes: usize) {
         clients * changes,
         summary(from_commit),
         summary(from_scan)
+    );
+}
+
+/// The floor's writer process reads this variable: how many sockets to accept.
+const FLOOR_WRITER: &str = "WS_FLOOR_WRITER";
+/// What the floor writes to each socket in a wave: the size of a change's two frames on the
+/// wire (the `opening`, 260 bytes, and the stored change, 305, with their headers). It begins
+/// with the time of the wave in microseconds since the epoch, the clock both processes share.
+const FLOOR_BYTES: usize = 570;
+
+fn epoch_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_micros() as u64
+}
+
+/// The floor's writer: accepts a control connection and then `clients` sockets, and for every
+/// byte on the control connection writes one wave — each socket's task rung, as the hub rings
+/// its socket tasks, to write the wave's bytes in one `write`.
+async fn floor_writer(clients: usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    println!("{}", listener.local_addr().unwrap().port());
+    let (mut control, _) = listener.accept().await.unwrap();
+    let mut slots = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        socket.set_nodelay(true).unwrap();
+        let slot = Arc::new((
+            tokio::sync::Notify::new(),
+            Mutex::new(axum::body::Bytes::new()),
+        ));
+        slots.push(slot.clone());
+        tokio::spawn(async move {
+            loop {
+                slot.0.notified().await;
+                let wave = slot.1.lock().unwrap().clone();
+                if socket.write_all(&wave).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let mut byte = [0u8];
+    while control.read_exact(&mut byte).await.is_ok() {
+        let mut wave = vec![b' '; FLOOR_BYTES];
+        wave[..8].copy_from_slice(&epoch_us().to_le_bytes());
+        let wave = axum::body::Bytes::from(wave);
+        for slot in &slots {
+            *slot.1.lock().unwrap() = wave.clone();
+            slot.0.notify_one();
+        }
+    }
+}
+
+async fn floor(clients: usize, waves: usize) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    let mut writer = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .env(FLOOR_WRITER, clients.to_string())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let writer_pid = writer.id().unwrap();
+    let mut port = String::new();
+    tokio::io::BufReader::new(writer.stdout.take().unwrap())
+        .read_line(&mut port)
+        .await
+        .unwrap();
+    let addr = format!("127.0.0.1:{}", port.trim());
+    let mut control = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let received = Arc::new(AtomicU64::new(0));
+    let mut readers = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let received = received.clone();
+        readers.push(tokio::spawn(async move {
+            let mut got = Vec::with_capacity(waves);
+            let mut buf = vec![0u8; 4 * 1024];
+            let mut have = 0;
+            while got.len() < waves {
+                match socket.read(&mut buf[have..]).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => have += n,
+                }
+                while have >= FLOOR_BYTES {
+                    let sent = u64::from_le_bytes(buf[..8].try_into().unwrap());
+                    got.push(epoch_us().saturating_sub(sent) as f64 / 1000.0);
+                    received.fetch_add(1, Ordering::Release);
+                    buf.copy_within(FLOOR_BYTES..have, 0);
+                    have -= FLOOR_BYTES;
+                }
+            }
+            (got, socket)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let usage = Usage::from_now(format!("/proc/{writer_pid}/stat"));
+    for k in 0..waves {
+        control.write_all(&[1]).await.unwrap();
+        receipts(&received, clients * (k + 1)).await;
+    }
+    let cpu = usage.per("wave", "writer", waves);
+    let mut all = Vec::new();
+    let mut open = Vec::with_capacity(clients);
+    for r in readers {
+        let (got, socket) = r.await.unwrap();
+        all.extend(got);
+        open.push(socket);
+    }
+    let n = all.len();
+    drop(open);
+    println!(
+        "ws_floor clients={clients} waves={waves}: {n}/{} receipts; from each wave's start {}; {cpu}",
+        clients * waves,
+        summary(all)
     );
 }
 
@@ -696,13 +875,26 @@ fn runtime(threads: usize) -> tokio::runtime::Runtime {
 
 fn main() {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    // `WS_PARTS` picks parts, e.g. `fanout` or `rate,mix`; all three by default.
-    let parts = std::env::var("WS_PARTS").unwrap_or_else(|_| "fanout,rate,mix".into());
+    if let Ok(clients) = std::env::var(FLOOR_WRITER) {
+        // The floor's writer stands in for the server: the runtime the server builds (a worker
+        // per core).
+        runtime(0).block_on(floor_writer(clients.parse().expect("a client count")));
+        return;
+    }
+    // `WS_PARTS` picks parts, e.g. `fanout` or `rate,mix`; all four by default.
+    let parts = std::env::var("WS_PARTS").unwrap_or_else(|_| "fanout,floor,rate,mix".into());
     let part = |name: &str| parts.split(',').any(|p| p.trim() == name);
     if part("fanout") {
         // The ten thousand readers on one thread by default: the load process then takes at most
         // one of the cores the server is measured on, and wakes no second thread per receipt.
         runtime(env("FANOUT_LOAD_THREADS", 1) as usize).block_on(fanout(
+            env("FANOUT_CLIENTS", 10_000) as usize,
+            env("FANOUT_CHANGES", 5) as usize,
+        ));
+    }
+    if part("floor") {
+        // Read as the fan-out's readers are: on one thread.
+        runtime(env("FANOUT_LOAD_THREADS", 1) as usize).block_on(floor(
             env("FANOUT_CLIENTS", 10_000) as usize,
             env("FANOUT_CHANGES", 5) as usize,
         ));
